@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { deterministicChunks } from './deterministic-bytes.ts';
+
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  /** Path parameter (`:n`, `:ms`, `:code`) when the route has one. */
+  readonly param: string;
+  /** Aborted when the client goes away, so slow routes stop work early. */
+  readonly signal: AbortSignal;
+}
+
+export interface Route {
+  /** Template used as the `route` metric label: bounded, never the raw path. */
+  readonly template: string;
+  readonly pattern: RegExp;
+  readonly handle: (ctx: RouteContext) => Promise<void> | void;
+}
+
+const MAX_BYTES = 64 * 1024 ** 3;
+const MAX_DELAY_MS = 600_000;
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function intParam(raw: string | null, name: string, min: number, max: number, fallback?: number): number {
+  if (raw === null || raw === '') {
+    if (fallback === undefined) throw new RangeError(`${name} is required`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function describeRequest({ req, url }: RouteContext) {
+  return {
+    method: req.method,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+  };
+}
+
+async function streamBytes(ctx: RouteContext): Promise<void> {
+  const total = intParam(ctx.param, 'n', 0, MAX_BYTES);
+  const chunk = intParam(ctx.url.searchParams.get('chunk'), 'chunk', 1, 16 << 20, 64 << 10);
+  const delayMs = intParam(ctx.url.searchParams.get('delayMs'), 'delayMs', 0, MAX_DELAY_MS, 0);
+  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+  const source = delayMs === 0
+    ? Readable.from(deterministicChunks(total, chunk), { objectMode: false })
+    : Readable.from(pacedChunks(total, chunk, delayMs, ctx.signal), { objectMode: false });
+  await pipeline(source, ctx.res, { signal: ctx.signal });
+}
+
+async function* pacedChunks(total: number, chunk: number, delayMs: number, signal: AbortSignal) {
+  let first = true;
+  for (const piece of deterministicChunks(total, chunk)) {
+    if (!first) await sleep(delayMs, undefined, { signal });
+    first = false;
+    yield piece;
+  }
+}
+
+/** Consumes the body as it streams; `?rate=` (bytes/s) reads slowly to exercise backpressure. */
+async function consumeUpload(ctx: RouteContext): Promise<void> {
+  const rate = intParam(ctx.url.searchParams.get('rate'), 'rate', 1, Number.MAX_SAFE_INTEGER, 0);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const started = Date.now();
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+    if (rate > 0) {
+      const aheadMs = (bytes / rate) * 1000 - (Date.now() - started);
+      if (aheadMs > 0) await sleep(aheadMs, undefined, { signal: ctx.signal });
+    }
+  }
+  sendJson(ctx.res, 200, { bytes, sha256: hash.digest('hex') });
+}
+
+async function delay(ctx: RouteContext): Promise<void> {
+  const ms = intParam(ctx.param, 'ms', 0, MAX_DELAY_MS);
+  await sleep(ms, undefined, { signal: ctx.signal });
+  sendJson(ctx.res, 200, { delayedMs: ms });
+}
+
+function status(ctx: RouteContext): void {
+  const code = intParam(ctx.param, 'code', 200, 599);
+  sendJson(ctx.res, code, { status: code });
+}
+
+/** Answers with an absolute Location on the backend's own host, as internal apps often do. */
+function redirect(ctx: RouteContext): void {
+  const to = ctx.url.searchParams.get('to') ?? '/';
+  if (!to.startsWith('/')) throw new RangeError('to must be a path starting with /');
+  const host = ctx.req.headers.host ?? 'localhost';
+  ctx.res.writeHead(302, { location: `http://${host}${to}`, 'content-length': 0 });
+  ctx.res.end();
+}
+
+export const ROUTES: readonly Route[] = [
+  { template: '/echo', pattern: /^\/(?:echo)?$/, handle: (ctx) => sendJson(ctx.res, 200, describeRequest(ctx)) },
+  { template: '/headers', pattern: /^\/headers$/, handle: (ctx) => sendJson(ctx.res, 200, ctx.req.headers) },
+  { template: '/bytes/:n', pattern: /^\/bytes\/([^/]+)$/, handle: streamBytes },
+  { template: '/upload', pattern: /^\/upload$/, handle: consumeUpload },
+  { template: '/delay/:ms', pattern: /^\/delay\/([^/]+)$/, handle: delay },
+  { template: '/status/:code', pattern: /^\/status\/([^/]+)$/, handle: status },
+  { template: '/redirect', pattern: /^\/redirect$/, handle: redirect },
+];
+
+export { sendJson };

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { Logger } from '../common/logger.ts';
+import { closeServer, listen } from '../common/listen.ts';
+import { serveOpsPath } from '../common/ops-server.ts';
+import { BackendMetrics } from './backend-metrics.ts';
+import { ROUTES, sendJson, type Route } from './backend-routes.ts';
+
+export interface BackendOptions {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The internal app behind the connectors: test routes plus its own `/metrics` (DESIGN 3.2). */
+export class BackendServer {
+  readonly metrics = new BackendMetrics();
+  readonly #options: BackendOptions;
+  readonly #log: Logger;
+  readonly #server: http.Server;
+
+  constructor(options: BackendOptions, log: Logger) {
+    this.#options = options;
+    this.#log = log;
+    this.#server = http.createServer((req, res) => this.#handle(req, res));
+    // Long downloads and slow uploads are the point of this app; no server-side request timeout.
+    this.#server.requestTimeout = 0;
+    this.#server.keepAliveTimeout = 65_000;
+  }
+
+  async start(): Promise<number> {
+    return listen(this.#server, this.#options.port, this.#options.host);
+  }
+
+  async close(): Promise<void> {
+    await closeServer(this.#server);
+  }
+
+  destroy(): void {
+    this.#server.closeAllConnections();
+    this.#server.close();
+  }
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://backend');
+    if (serveOpsPath(url.pathname, { registry: this.metrics.registry, isReady: () => true }, res)) return;
+    const match = this.#match(url.pathname);
+    if (!match) {
+      this.#count('unmatched', res, 404);
+      sendJson(res, 404, { error: `no route for ${url.pathname}` });
+      return;
+    }
+    const [route, param] = match;
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+      this.metrics.requests.inc({ route: route.template, code: String(res.statusCode) });
+    });
+    Promise.resolve()
+      .then(() => route.handle({ req, res, url, param, signal: controller.signal }))
+      .catch((err: Error) => this.#fail(res, err));
+  }
+
+  #match(path: string): [Route, string] | undefined {
+    for (const route of ROUTES) {
+      const found = route.pattern.exec(path);
+      if (found) return [route, found[1] ?? ''];
+    }
+    return undefined;
+  }
+
+  #count(route: string, res: http.ServerResponse, code: number): void {
+    res.once('close', () => this.metrics.requests.inc({ route, code: String(code) }));
+  }
+
+  #fail(res: http.ServerResponse, err: Error): void {
+    if (err.name === 'AbortError') return; // the client left; nothing to answer
+    if (res.headersSent) {
+      this.#log.warn({ err }, 'backend route failed mid-response');
+      res.destroy(err);
+      return;
+    }
+    sendJson(res, err instanceof RangeError ? 400 : 500, { error: err.message });
+  }
+}

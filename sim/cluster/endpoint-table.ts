@@ -1,0 +1,33 @@
+import type { TopologyView } from './sim-cluster.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** The human-readable summary `npm run sim` prints once everything is ready. */
+export function formatEndpointTable(view: TopologyView): string {
+  const relay = view.relays[0];
+  const apps = table([
+    ['APP', 'GROUP', 'EXTERNAL URL', 'TRY'],
+    ...view.apps.map((a) => [a.name, a.group, a.externalUrl, `curl ${a.externalUrl}/echo`]),
+  ]);
+  const components = table([
+    ['COMPONENT', 'PID', 'METRICS'],
+    ...view.relays.map((r) => [r.id, String(r.pid ?? '-'), r.metricsUrl]),
+    ...view.connectors.map((c) => [`${c.id} (${c.group})`, String(c.pid ?? '-'), c.metricsUrl]),
+    ...view.backends.map((b) => [b.id, String(b.pid ?? '-'), b.metricsUrl]),
+  ]);
+  return [
+    'relay-sim is ready.',
+    '',
+    apps,
+    '',
+    `Node clients: connect to ${relay?.publicUrl ?? '?'} and set the Host header (Node does not resolve *.localhost).`,
+    '',
+    components,
+    '',
+    `Control API: ${view.controlUrl}/topology  ${view.controlUrl}/sd`,
+    'Press Ctrl-C to stop everything.',
+  ].join('\n');
+}

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_BASE_PORT } from './port-plan.ts';
+import { formatEndpointTable } from './endpoint-table.ts';
+import { SimCluster } from './sim-cluster.ts';
+import { loadTopologyFile, TopologyError } from './topology.ts';
+
+const USAGE = `usage: npm run sim -- [--topology FILE] [--connectors N] [--base-port P] [--json] [--log-level LEVEL]
+
+  --topology FILE   topology YAML (default sim/topologies/default.yaml)
+  --connectors N    connectors per group, overriding the topology
+  --base-port P     shift every port so the relay's public port is P (0 = ephemeral ports)
+  --json            print one machine-readable ready line ({"event":"ready",...}) instead of the table
+  --log-level L     component log level: fatal, error, warn (default), info, debug`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseCli() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        topology: { type: 'string', default: fileURLToPath(new URL('../topologies/default.yaml', import.meta.url)) },
+        connectors: { type: 'string' },
+        'base-port': { type: 'string', default: String(DEFAULT_BASE_PORT) },
+        json: { type: 'boolean', default: false },
+        'log-level': { type: 'string', default: 'warn' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    const basePort = Number(values['base-port']);
+    if (!Number.isInteger(basePort) || basePort < 0 || basePort > 65535) usageError(`--base-port must be a port number, got ${values['base-port']}`);
+    const connectors = values.connectors === undefined ? undefined : Number(values.connectors);
+    if (connectors !== undefined && (!Number.isInteger(connectors) || connectors < 0 || connectors > 500)) {
+      usageError(`--connectors must be a whole number from 0 to 500, got ${values.connectors}`);
+    }
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level'])) {
+      usageError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`);
+    }
+    return { topologyPath: values.topology, connectors, basePort, json: values.json, logLevel: values['log-level'] };
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+}
+
+const cli = parseCli();
+const topology = await loadTopologyFile(cli.topologyPath).catch((err: Error) => {
+  if (err instanceof TopologyError) usageError(err.message);
+  throw err;
+});
+
+const progress = (message: string) => {
+  if (!cli.json) process.stderr.write(`  ${message}\n`);
+};
+let cluster: SimCluster;
+try {
+  cluster = new SimCluster(topology, {
+    basePort: cli.basePort,
+    logLevel: cli.logLevel,
+    onProgress: progress,
+    ...(cli.connectors === undefined ? {} : { connectorsPerGroup: cli.connectors }),
+  });
+} catch (err) {
+  usageError((err as Error).message);
+}
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  progress(`${signal}: stopping every component...`);
+  await cluster.close();
+  progress('stopped.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+progress(`starting relay-sim from ${cli.topologyPath}`);
+try {
+  await cluster.start();
+} catch (err) {
+  process.stderr.write(`relay-sim failed to start: ${(err as Error).message}\n` +
+    (cli.basePort !== 0 ? `If a port is taken, pick others with --base-port (for example --base-port 18080).\n` : ''));
+  process.exit(1);
+}
+const view = cluster.view();
+process.stdout.write(cli.json ? `${JSON.stringify({ event: 'ready', ...view })}\n` : `\n${formatEndpointTable(view)}\n`);

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { RelayConfig } from '../relay/relay-config.ts';
+import type { ConnectorConfig } from '../connector/connector-config.ts';
+import type { BackendConfig } from '../backend/backend-config.ts';
+import { ComponentProcess, type ComponentKind } from './component-process.ts';
+import { ControlApi } from './control-api.ts';
+import { planPorts, type PortPlan } from './port-plan.ts';
+import { backendTimeoutMs, type Topology } from './topology.ts';
+
+export interface ClusterOptions {
+  readonly basePort: number;
+  /** Overrides every group's connector count (`--connectors N`). */
+  readonly connectorsPerGroup?: number;
+  readonly host?: string;
+  readonly logLevel?: string;
+  readonly startTimeoutMs?: number;
+  /** Called as each component comes up, for progress output. */
+  readonly onProgress?: (message: string) => void;
+}
+
+/** The shape of `GET /topology` and of `npm run sim -- --json`'s ready line (DESIGN 3.5). */
+export interface TopologyView {
+  controlUrl: string;
+  relays: { id: string; publicUrl: string; connectorUrl: string; metricsUrl: string; pid: number | undefined; state: string }[];
+  connectors: { id: string; group: string; metricsUrl: string; pid: number | undefined; state: string }[];
+  backends: { id: string; url: string; metricsUrl: string; pid: number | undefined; state: string }[];
+  apps: { name: string; group: string; externalUrl: string }[];
+}
+
+/**
+ * Spawns and supervises the simulated system: backends, then relays, then connectors (each its own
+ * process), and stops them in the reverse order with no orphans left behind.
+ */
+export class SimCluster {
+  readonly topology: Topology;
+  readonly #options: ClusterOptions;
+  readonly #host: string;
+  readonly #token = randomBytes(18).toString('base64url');
+  readonly #ports: PortPlan;
+  readonly backends: ComponentProcess[] = [];
+  readonly relays: ComponentProcess[] = [];
+  readonly connectors: ComponentProcess[] = [];
+  readonly #groupOf = new Map<ComponentProcess, string>();
+  readonly #controlApi: ControlApi;
+  #controlUrl = '';
+
+  constructor(topology: Topology, options: ClusterOptions) {
+    const count = options.connectorsPerGroup;
+    this.topology = count === undefined ? topology : { ...topology, groups: topology.groups.map((g) => ({ ...g, connectors: count })) };
+    this.#options = options;
+    this.#host = options.host ?? '127.0.0.1';
+    const totalConnectors = this.topology.groups.reduce((sum, g) => sum + g.connectors, 0);
+    this.#ports = planPorts(options.basePort, totalConnectors);
+    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), () => this.view());
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#startAll('backend', this.#backendConfigs(), false);
+      await this.#startAll('relay', this.#relayConfigs(), false);
+      await this.#startAll('connector', this.#connectorConfigs(), true);
+      this.#controlUrl = await this.#controlApi.start();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Stops connectors (they drain), then relays, then backends. Bounded and idempotent. */
+  async close(): Promise<void> {
+    await Promise.all(this.connectors.map((c) => c.stop('SIGTERM', 10_000)));
+    await Promise.all(this.relays.map((r) => r.stop('SIGTERM', 5_000)));
+    await Promise.all(this.backends.map((b) => b.stop('SIGTERM', 5_000)));
+    await this.#controlApi.close();
+  }
+
+  /** Every process id we spawned, for orphan checks. */
+  pids(): number[] {
+    return [...this.backends, ...this.relays, ...this.connectors].flatMap((p) => (p.pid ? [p.pid] : []));
+  }
+
+  view(): TopologyView {
+    const url = (port: number | undefined, path = '') => `http://${this.#host}:${port ?? 0}${path}`;
+    const relay0 = this.relays[0];
+    const publicPort = relay0?.ports['public'];
+    return {
+      controlUrl: this.#controlUrl,
+      relays: this.relays.map((r) => ({
+        id: r.id,
+        publicUrl: url(r.ports['public']),
+        connectorUrl: url(r.ports['connector']),
+        metricsUrl: url(r.ports['metrics'], '/metrics'),
+        pid: r.pid,
+        state: r.state,
+      })),
+      connectors: this.connectors.map((c) => ({
+        id: c.id,
+        group: this.#groupOf.get(c) ?? '',
+        metricsUrl: url(c.ports['metrics'], '/metrics'),
+        pid: c.pid,
+        state: c.state,
+      })),
+      backends: this.backends.map((b) => ({
+        id: b.id,
+        url: url(b.ports['http']),
+        metricsUrl: url(b.ports['http'], '/metrics'),
+        pid: b.pid,
+        state: b.state,
+      })),
+      apps: this.topology.apps.map((app) => ({
+        name: app.name,
+        group: app.group,
+        externalUrl: `http://${app.name}.${this.topology.domain}:${publicPort ?? 0}`,
+      })),
+    };
+  }
+
+  async #startAll(kind: ComponentKind, configs: { id: string; config: unknown; group?: string }[], waitReady: boolean): Promise<void> {
+    const list = kind === 'backend' ? this.backends : kind === 'relay' ? this.relays : this.connectors;
+    const started = configs.map(({ id, config, group }) => {
+      const child = new ComponentProcess(kind, id, config, this.#options.logLevel ?? 'warn');
+      list.push(child);
+      if (group) this.#groupOf.set(child, group);
+      return child.start({ waitReady, timeoutMs: this.#options.startTimeoutMs ?? 30_000 }).then(() => {
+        this.#options.onProgress?.(`${id} ${waitReady ? 'ready' : 'listening'} (pid ${child.pid})`);
+      });
+    });
+    await Promise.all(started);
+  }
+
+  #backendConfigs(): { id: string; config: BackendConfig }[] {
+    return Array.from({ length: this.topology.backends }, (_, j) => {
+      const id = `backend-${j + 1}`;
+      return { id, config: { id, host: this.#host, port: this.#ports.backend(j) } };
+    });
+  }
+
+  #backendUrl(backend: string): string {
+    const process = this.backends.find((b) => b.id === backend);
+    return process ? `http://${this.#host}:${process.ports['http']}` : backend;
+  }
+
+  #relayConfigs(): { id: string; config: RelayConfig }[] {
+    const { topology } = this;
+    return Array.from({ length: topology.relays }, (_, k) => {
+      const id = `relay-${k + 1}`;
+      const config: RelayConfig = {
+        id,
+        host: this.#host,
+        ports: this.#ports.relay(k),
+        domain: topology.domain,
+        connectorToken: this.#token,
+        groups: topology.groups.map((g) => g.name),
+        apps: topology.apps.map((app) => ({
+          name: app.name,
+          group: app.group,
+          internalUrl: this.#backendUrl(app.backend),
+          backendTimeoutMs: backendTimeoutMs(app.backendTimeout),
+          translateHeaders: app.translateHeaders,
+        })),
+        dispatch: topology.dispatch,
+        heartbeat: topology.heartbeat,
+        maxRequestHeaders: 60,
+      };
+      return { id, config };
+    });
+  }
+
+  #connectorConfigs(): { id: string; config: ConnectorConfig; group: string }[] {
+    const relays = this.relays.map((r) => ({ id: r.id, url: `http://${this.#host}:${r.ports['connector']}` }));
+    let index = 0;
+    return this.topology.groups.flatMap((group) =>
+      Array.from({ length: group.connectors }, (_, i) => {
+        const id = `${group.name}-${i + 1}`;
+        const config: ConnectorConfig = {
+          id,
+          group: group.name,
+          slots: group.slots,
+          version: '0.1.0',
+          relays,
+          token: this.#token,
+          host: this.#host,
+          metricsPort: this.#ports.connectorMetrics(index++),
+          reconnect: { initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 },
+          drainGraceMs: 30_000,
+        };
+        return { id, config, group: group.name };
+      }),
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatZodError } from '../common/zod-errors.ts';
+import { DispatchSettings, HeartbeatSettings } from '../relay/relay-config.ts';
+
+/** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
+export const BACKEND_TIMEOUTS_MS = { default: 85_000, long: 180_000 } as const;
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+
+const Group = z.strictObject({
+  name: Name,
+  connectors: z.number().int().min(0).max(500).default(3),
+  /** Concurrent requests per connector (App Proxy default 200). */
+  slots: z.number().int().positive().default(200),
+});
+
+const App = z.strictObject({
+  name: Name,
+  group: Name,
+  /** A backend id from `backends` (backend-1, ...) or an absolute http:// URL outside the sim. */
+  backend: z.string().default('backend-1'),
+  backendTimeout: z.union([z.enum(['default', 'long']), z.number().int().positive()]).default('default'),
+  preAuth: z.literal('passthrough').default('passthrough'),
+  translateHeaders: z.boolean().default(true),
+});
+
+export const Topology = z
+  .strictObject({
+    relays: z.number().int().min(1).max(8).default(1),
+    backends: z.number().int().min(1).max(20).default(1),
+    domain: z.string().default('localhost'),
+    groups: z.array(Group).min(1),
+    apps: z.array(App).min(1),
+    dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
+    heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
+  })
+  .superRefine((topology, ctx) => {
+    const groups = topology.groups.map((g) => g.name);
+    const backends = Array.from({ length: topology.backends }, (_, i) => `backend-${i + 1}`);
+    duplicates(groups).forEach((i) => ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `duplicate group "${groups[i]}"` }));
+    const apps = topology.apps.map((a) => a.name);
+    duplicates(apps).forEach((i) => ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `duplicate app "${apps[i]}"` }));
+    topology.apps.forEach((app, i) => {
+      if (!groups.includes(app.group)) {
+        ctx.addIssue({ code: 'custom', path: ['apps', i, 'group'], message: `unknown group "${app.group}" (groups: ${groups.join(', ')})` });
+      }
+      if (!backends.includes(app.backend) && !/^https?:\/\/[^/]+/.test(app.backend)) {
+        ctx.addIssue({ code: 'custom', path: ['apps', i, 'backend'], message: `unknown backend "${app.backend}" (use ${backends.join(', ')} or an http:// URL)` });
+      }
+    });
+  });
+
+export type Topology = z.infer<typeof Topology>;
+export type TopologyInput = z.input<typeof Topology>;
+
+function duplicates(names: readonly string[]): number[] {
+  return names.flatMap((name, i) => (names.indexOf(name) < i ? [i] : []));
+}
+
+export class TopologyError extends Error {
+  readonly code = 'invalid_topology';
+  readonly retryable = false;
+}
+
+export function parseTopology(value: unknown, source: string): Topology {
+  const parsed = Topology.safeParse(value);
+  if (!parsed.success) throw new TopologyError(`invalid topology ${source}:\n${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export async function loadTopologyFile(path: string): Promise<Topology> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new TopologyError(`cannot read topology ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new TopologyError(`topology ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseTopology(value, path);
+}
+
+export function backendTimeoutMs(setting: Topology['apps'][number]['backendTimeout']): number {
+  return typeof setting === 'number' ? setting : BACKEND_TIMEOUTS_MS[setting];
+}

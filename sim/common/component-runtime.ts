@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import { createProcessLogger, type LogLevel, type Logger } from './logger.ts';
+import { formatZodError } from './zod-errors.ts';
+
+/** What a component's `start` hands back to the runtime. */
+export interface RunningComponent {
+  /** Bound ports by role, reported to the controller (tests bind port 0 and learn the real ones). */
+  readonly ports: Readonly<Record<string, number>>;
+  /** Resolves when the component can serve (a connector: once a control channel is registered). */
+  readonly ready: Promise<void>;
+  /** Graceful, bounded shutdown. */
+  close(): Promise<void>;
+}
+
+/** IPC messages a component sends to the sim controller. */
+export type ComponentEvent =
+  | { readonly type: 'listening'; readonly ports: Readonly<Record<string, number>> }
+  | { readonly type: 'ready' };
+
+export interface ComponentEntry<C> {
+  readonly name: string;
+  readonly schema: z.ZodType<C>;
+  start(config: C, log: Logger): Promise<RunningComponent>;
+}
+
+const CLOSE_BOUND_MS = 35_000;
+
+/**
+ * Process entry shared by relay, connector and backend: reads `--config <json>` (or the
+ * RELAY_SIM_CONFIG environment variable, for containers), validates it once, starts the component,
+ * reports ports and readiness over IPC, and shuts down on SIGTERM/SIGINT or when the controller dies.
+ */
+export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, 'log-level': { type: 'string' } },
+    allowPositionals: false,
+  });
+  const level = (values['log-level'] ?? process.env['RELAY_SIM_LOG_LEVEL'] ?? 'info') as LogLevel;
+  const log = createProcessLogger(entry.name, level);
+  const config = parseConfig(entry, values.config ?? process.env['RELAY_SIM_CONFIG']);
+
+  const running = await entry.start(config, log).catch((err: Error) => {
+    log.fatal({ err }, `${entry.name} failed to start`);
+    process.exit(1);
+  });
+  report({ type: 'listening', ports: running.ports });
+  log.info({ ports: running.ports }, `${entry.name} listening`);
+  void running.ready.then(() => report({ type: 'ready' }));
+
+  let closing = false;
+  const shutdown = (reason: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ reason }, `${entry.name} shutting down`);
+    const force = setTimeout(() => process.exit(1), CLOSE_BOUND_MS);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err }, 'close failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // The IPC channel closes when the controller dies, even by SIGKILL: never outlive it as an orphan.
+  process.on('disconnect', () => process.exit(0));
+}
+
+function parseConfig<C>(entry: ComponentEntry<C>, raw: string | undefined): C {
+  if (!raw) {
+    process.stderr.write(`${entry.name}: pass the configuration as --config '<json>' or RELAY_SIM_CONFIG\n`);
+    process.exit(2);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    process.stderr.write(`${entry.name}: --config is not valid JSON: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const parsed = entry.schema.safeParse(json);
+  if (!parsed.success) {
+    process.stderr.write(`${entry.name}: invalid configuration:\n${formatZodError(parsed.error)}\n`);
+    process.exit(2);
+  }
+  return parsed.data;
+}
+
+function report(event: ComponentEvent): void {
+  process.send?.(event);
+}

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import type { ConnectorFailureCode } from '../protocol/errors.ts';
+import { DATA_HEADERS, dataPlanePath } from '../protocol/data-plane-paths.ts';
+import type { DispatchMessage, PublishedAppConfig } from '../protocol/messages.ts';
+import type { ConnectorMetrics } from './connector-metrics.ts';
+import type { RelayLink } from './relay-link.ts';
+
+/** A failure the connector reports to the relay in a `fail` message. */
+export class BackendCallError extends Error {
+  readonly code: ConnectorFailureCode;
+  readonly retryable: boolean;
+
+  constructor(code: ConnectorFailureCode, detail: string) {
+    super(detail);
+    this.name = 'BackendCallError';
+    this.code = code;
+    this.retryable = code === 'backend_unreachable';
+  }
+}
+
+export interface BackendCallContext {
+  readonly link: RelayLink;
+  readonly agent: http.Agent;
+  readonly metrics: ConnectorMetrics;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Serves one accepted dispatch (DESIGN 4, App Proxy's flow): pull the body from the relay on its own
+ * stream if there is one, call the backend through the keep-alive pool, and stream the response
+ * back on a second stream. Nothing is buffered whole; each pipe carries backpressure.
+ * Resolves with the backend status; rejects with BackendCallError before the response started.
+ */
+export async function callBackend(ctx: BackendCallContext, message: DispatchMessage, app: PublishedAppConfig): Promise<number> {
+  const target = new URL(app.internalUrl);
+  const basePath = target.pathname.replace(/\/$/, '');
+  const backendReq = http.request({
+    agent: ctx.agent,
+    hostname: target.hostname,
+    port: target.port,
+    method: message.method,
+    path: basePath + message.path,
+    headers: [...message.headers, 'host', target.host],
+    signal: ctx.signal,
+  });
+  // Socket inactivity beyond the app's backend timeout (no response head, or a stalled body).
+  backendReq.setTimeout(app.backendTimeoutMs, () =>
+    backendReq.destroy(new BackendCallError('backend_timeout', `backend did not answer within ${app.backendTimeoutMs} ms`)),
+  );
+  const responded = new Promise<http.IncomingMessage>((resolve, reject) => {
+    backendReq.once('response', resolve);
+    backendReq.once('error', (err) => reject(classify(err)));
+  });
+  const started = performance.now();
+  if (message.hasBody) pullBody(ctx, message.id, backendReq);
+  else backendReq.end();
+
+  const backendRes = await responded;
+  ctx.metrics.backendDuration.observe({ app: app.name }, (performance.now() - started) / 1000);
+  const up = ctx.link.openStream(
+    {
+      ':method': 'POST',
+      ':path': dataPlanePath(message.id, 'response'),
+      [DATA_HEADERS.status]: String(backendRes.statusCode ?? 502),
+      [DATA_HEADERS.head]: JSON.stringify(backendRes.rawHeaders),
+    },
+    false,
+  );
+  up.resume(); // the relay's acknowledgement carries no body worth keeping
+  let bytesDown = 0;
+  backendRes.on('data', (chunk: Buffer) => (bytesDown += chunk.length));
+  try {
+    await pipeline(backendRes, up, { signal: ctx.signal });
+  } finally {
+    ctx.metrics.bytes.inc({ direction: 'down' }, bytesDown);
+  }
+  return backendRes.statusCode ?? 502;
+}
+
+/** Fetches the user's upload from the relay (which only now starts reading it) into the backend. */
+function pullBody(ctx: BackendCallContext, id: string, backendReq: http.ClientRequest): void {
+  const body: ClientHttp2Stream = ctx.link.openStream({ ':method': 'GET', ':path': dataPlanePath(id, 'body') }, true);
+  body.once('response', (headers) => {
+    if (headers[':status'] !== 200) backendReq.destroy(new Error(`relay refused the body stream: ${headers[':status']}`));
+  });
+  let bytesUp = 0;
+  body.on('data', (chunk: Buffer) => (bytesUp += chunk.length));
+  pipeline(body, backendReq).then(
+    () => ctx.metrics.bytes.inc({ direction: 'up' }, bytesUp),
+    (err: Error) => backendReq.destroy(err),
+  );
+}
+
+function classify(err: Error): BackendCallError | Error {
+  if (err instanceof BackendCallError || err.name === 'AbortError') return err;
+  return new BackendCallError('backend_unreachable', `backend request failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+}

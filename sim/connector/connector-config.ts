@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const ConnectorConfig = z.object({
+  id: z.string().min(1),
+  group: z.string().min(1),
+  /** Concurrent requests this connector takes from each relay (App Proxy's default is 200). */
+  slots: z.number().int().positive().default(200),
+  version: z.string().default('0.1.0'),
+  /** The relays' connector endpoints, e.g. http://127.0.0.1:8081. The connector dials every one. */
+  relays: z.array(z.object({ id: z.string(), url: z.url() })).min(1),
+  token: z.string().min(8),
+  host: z.string().default('127.0.0.1'),
+  metricsPort: z.number().int().min(0).max(65535),
+  reconnect: z
+    .object({
+      initialMs: z.number().int().positive().default(200),
+      maxMs: z.number().int().positive().default(10_000),
+      resetAfterMs: z.number().int().positive().default(30_000),
+    })
+    .default({ initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 }),
+  /** How long a drain waits for in-flight work before the connector exits anyway. */
+  drainGraceMs: z.number().int().min(0).default(30_000),
+});
+export type ConnectorConfig = z.infer<typeof ConnectorConfig>;

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DURATION_BUCKETS } from '../common/buckets.ts';
+
+export interface LinkView {
+  readonly relayId: string;
+  readonly state: string;
+}
+
+const LINK_STATES = ['connecting', 'registered'] as const;
+
+/** The connector's metrics (DESIGN 3.4). */
+export class ConnectorMetrics {
+  readonly registry = new Registry();
+  readonly controlChannels: Gauge<'relay' | 'state'>;
+  readonly reconnects: Counter;
+  readonly inflight: Gauge;
+  readonly inflightPeak: Gauge;
+  readonly requests: Counter<'app' | 'code'>;
+  readonly backendDuration: Histogram<'app'>;
+  readonly bytes: Counter<'direction'>;
+
+  constructor(links: () => Iterable<LinkView>) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.controlChannels = new Gauge({
+      name: 'connector_control_channels',
+      help: 'Control channels to each relay, by state (connecting, registered).',
+      labelNames: ['relay', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const link of links()) {
+          for (const state of LINK_STATES) this.set({ relay: link.relayId, state }, link.state === state ? 1 : 0);
+        }
+      },
+    });
+    this.reconnects = new Counter({
+      name: 'connector_reconnects_total',
+      help: 'Control channels lost and dialled again.',
+      registers,
+    });
+    this.inflight = new Gauge({
+      name: 'connector_inflight_requests',
+      help: 'Dispatched requests this connector is serving right now.',
+      registers,
+    });
+    this.inflightPeak = new Gauge({
+      name: 'connector_inflight_requests_peak',
+      help: 'Highest connector_inflight_requests seen since the process started.',
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'connector_requests_total',
+      help: 'Dispatched requests served, by app and backend status code (or failure code).',
+      labelNames: ['app', 'code'],
+      registers,
+    });
+    this.backendDuration = new Histogram({
+      name: 'connector_backend_duration_seconds',
+      help: 'Time from sending the request to the backend to receiving its response head.',
+      labelNames: ['app'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: 'connector_bytes_total',
+      help: 'Body bytes relayed: "up" is relay to backend (uploads), "down" backend to relay.',
+      labelNames: ['direction'],
+      registers,
+    });
+  }
+}

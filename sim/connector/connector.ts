@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { Logger } from '../common/logger.ts';
+import { OpsServer } from '../common/ops-server.ts';
+import type { DispatchMessage } from '../protocol/messages.ts';
+import { BackendCallError, callBackend } from './backend-call.ts';
+import type { ConnectorConfig } from './connector-config.ts';
+import { ConnectorMetrics } from './connector-metrics.ts';
+import { RelayLink, type LinkEvents } from './relay-link.ts';
+
+interface ActiveRequest {
+  readonly link: RelayLink;
+  readonly abort: AbortController;
+}
+
+/**
+ * The connector: dials out to every relay, serves what they dispatch against the backends through
+ * a keep-alive pool, and is ready once at least one control channel is registered.
+ */
+export class Connector {
+  readonly metrics: ConnectorMetrics;
+  readonly #config: ConnectorConfig;
+  readonly #log: Logger;
+  readonly #links: RelayLink[];
+  readonly #active = new Map<string, ActiveRequest>();
+  readonly #agent: http.Agent;
+  readonly #ops: OpsServer;
+  readonly #ready: Promise<void>;
+  #markReady!: () => void;
+  #peak = 0;
+  #onIdle: (() => void) | undefined;
+
+  constructor(config: ConnectorConfig, log: Logger) {
+    this.#config = config;
+    this.#log = log;
+    this.metrics = new ConnectorMetrics(() => this.#links);
+    // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo' });
+    this.#ready = new Promise((resolve) => (this.#markReady = resolve));
+    const events: LinkEvents = {
+      dispatch: (link, message) => this.#serve(link, message),
+      cancel: (_link, id) => this.#active.get(id)?.abort.abort(),
+      lost: (link) => this.#abortLinkWork(link),
+      registered: () => this.#markReady(),
+    };
+    this.#links = config.relays.map((relay) => new RelayLink(relay, config, this.metrics, events, log));
+    this.#ops = new OpsServer(config.host, config.metricsPort, {
+      registry: this.metrics.registry,
+      isReady: () => this.#links.some((link) => link.state === 'registered'),
+    });
+  }
+
+  /** Resolves once a control channel is registered (the `/readyz` condition). */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async start(): Promise<{ metrics: number }> {
+    const metrics = await this.#ops.start();
+    for (const link of this.#links) link.start();
+    return { metrics };
+  }
+
+  /** Graceful: tell every relay we drain, let in-flight work finish (bounded), then disconnect. */
+  async close(): Promise<void> {
+    for (const link of this.#links) link.send({ type: 'drain' });
+    await this.#drained(this.#config.drainGraceMs);
+    this.destroy();
+    await this.#ops.close();
+  }
+
+  destroy(): void {
+    for (const link of this.#links) link.close();
+    for (const request of this.#active.values()) request.abort.abort();
+    this.#agent.destroy();
+  }
+
+  /** Resolves when no request is in flight, or after `graceMs`, whichever comes first. */
+  #drained(graceMs: number): Promise<void> {
+    if (this.#active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, graceMs);
+      const self = this;
+      function finish() {
+        clearTimeout(timer);
+        self.#onIdle = undefined;
+        resolve();
+      }
+      this.#onIdle = finish;
+    });
+  }
+
+  #serve(link: RelayLink, message: DispatchMessage): void {
+    const app = link.apps.get(message.app);
+    const abort = new AbortController();
+    this.#active.set(message.id, { link, abort });
+    this.#peak = Math.max(this.#peak, this.#active.size);
+    this.metrics.inflight.set(this.#active.size);
+    this.metrics.inflightPeak.set(this.#peak);
+    link.send({ type: 'accept', id: message.id });
+    const work = app
+      ? callBackend({ link, agent: this.#agent, metrics: this.metrics, signal: abort.signal }, message, app)
+      : Promise.reject(new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`));
+    work.then(
+      (status) => this.#done(message, String(status)),
+      (err: Error) => {
+        if (err instanceof BackendCallError) {
+          link.send({ type: 'fail', id: message.id, code: err.code, detail: err.message });
+          this.#done(message, err.code);
+        } else {
+          // Cancelled, the link dropped, or the response stream was cut mid-body.
+          this.#log.debug({ err, id: message.id }, 'request ended early');
+          this.#done(message, abort.signal.aborted ? 'cancelled' : 'aborted');
+        }
+      },
+    );
+  }
+
+  #done(message: DispatchMessage, code: string): void {
+    this.#active.delete(message.id);
+    this.metrics.inflight.set(this.#active.size);
+    this.metrics.requests.inc({ app: message.app, code });
+    if (this.#active.size === 0) this.#onIdle?.();
+  }
+
+  #abortLinkWork(link: RelayLink): void {
+    for (const request of this.#active.values()) if (request.link === link) request.abort.abort();
+  }
+}

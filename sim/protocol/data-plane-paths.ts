@@ -1,0 +1,24 @@
+/** Paths on the relay's connector endpoint (DESIGN 4). */
+export const CONTROL_PATH = '/connector/v1/control';
+
+export type DataPlaneAction = 'body' | 'response' | 'tunnel';
+
+const DATA_PLANE_PATTERN = /^\/connector\/v1\/requests\/([A-Za-z0-9_-]{1,64})\/(body|response|tunnel)$/;
+
+export function dataPlanePath(id: string, action: DataPlaneAction): string {
+  return `/connector/v1/requests/${id}/${action}`;
+}
+
+export function parseDataPlanePath(path: string): { id: string; action: DataPlaneAction } | undefined {
+  const match = DATA_PLANE_PATTERN.exec(path);
+  if (!match) return undefined;
+  return { id: match[1]!, action: match[2] as DataPlaneAction };
+}
+
+/** HTTP/2 request headers on data-plane streams. */
+export const DATA_HEADERS = {
+  token: 'x-relay-data-token',
+  status: 'x-relay-status',
+  /** JSON of the backend's raw response header list. */
+  head: 'x-relay-head',
+} as const;

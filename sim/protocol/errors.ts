@@ -1,0 +1,64 @@
+/**
+ * Every error the relay renders to a user, with its HTTP status and stable `x-relay-error` code
+ * (DESIGN 3.3). Retry decisions and tests key on `code`, never on message text.
+ */
+export const RELAY_ERRORS = {
+  app_not_found: { status: 404, retryable: false, title: 'No published app answers to this host name.' },
+  no_connector: { status: 504, retryable: true, title: 'No connector in the app\'s connector group is available.' },
+  queue_timeout: { status: 504, retryable: true, title: 'Every connector of the group stayed busy until the queue deadline.' },
+  queue_full: { status: 503, retryable: true, title: 'The connector group\'s request queue is full.' },
+  backend_unreachable: { status: 502, retryable: true, title: 'The connector could not reach the backend application.' },
+  backend_timeout: { status: 504, retryable: false, title: 'The backend application took too long to answer.' },
+  connector_lost: { status: 502, retryable: false, title: 'The connector serving this request was lost mid-request.' },
+  throttled: { status: 429, retryable: true, title: 'Too many requests for this app or tenant.' },
+  request_header_fields_too_large: { status: 431, retryable: false, title: 'The request carries too many or too large headers.' },
+  bad_request: { status: 400, retryable: false, title: 'The request is malformed.' },
+  auth_required: { status: 401, retryable: false, title: 'Sign-in is required for this app.' },
+  not_assigned: { status: 403, retryable: false, title: 'The user is not assigned to this app.' },
+} as const satisfies Record<string, { status: number; retryable: boolean; title: string }>;
+
+export type RelayErrorCode = keyof typeof RELAY_ERRORS;
+
+export const RELAY_ERROR_CODES = Object.keys(RELAY_ERRORS) as RelayErrorCode[];
+
+export class RelayError extends Error {
+  readonly code: RelayErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(code: RelayErrorCode, detail?: string) {
+    const spec = RELAY_ERRORS[code];
+    super(detail ?? spec.title);
+    this.name = 'RelayError';
+    this.code = code;
+    this.status = spec.status;
+    this.retryable = spec.retryable;
+  }
+}
+
+/** Codes a connector may report for a request it accepted (sent in a `fail` message). */
+export const CONNECTOR_FAILURE_CODES = ['backend_unreachable', 'backend_timeout'] as const;
+export type ConnectorFailureCode = (typeof CONNECTOR_FAILURE_CODES)[number];
+
+/** Codes the relay sends in an `error` control message before it closes a misbehaving channel. */
+export const PROTOCOL_ERROR_CODES = [
+  'malformed_frame',
+  'unknown_message',
+  'unsupported_version',
+  'unexpected_message',
+  'unknown_request',
+  'not_your_request',
+  'unauthorized',
+] as const;
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode;
+  readonly retryable = false;
+
+  constructor(code: ProtocolErrorCode, detail: string) {
+    super(detail);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { CONNECTOR_FAILURE_CODES, PROTOCOL_ERROR_CODES, ProtocolError } from './errors.ts';
+
+/** Bumped on any incompatible change; `hello` and `welcome` carry it and the relay refuses others. */
+export const PROTOCOL_VERSION = 1;
+
+/** Raw header list as Node's `rawHeaders`: [name, value, name, value, ...], order and case kept. */
+const RawHeaders = z.array(z.string()).refine((list) => list.length % 2 === 0, 'must hold name/value pairs');
+const RequestId = z.string().min(1).max(64);
+
+// connector → relay
+const Hello = z.object({
+  type: z.literal('hello'),
+  v: z.number().int(),
+  connectorId: z.string().min(1).max(128),
+  group: z.string().min(1).max(128),
+  version: z.string().max(64),
+  slots: z.number().int().positive().max(100_000),
+});
+const Accept = z.object({ type: z.literal('accept'), id: RequestId });
+const Reject = z.object({ type: z.literal('reject'), id: RequestId, reason: z.string().max(200) });
+const Fail = z.object({
+  type: z.literal('fail'),
+  id: RequestId,
+  code: z.enum(CONNECTOR_FAILURE_CODES),
+  detail: z.string().max(500),
+});
+const Drain = z.object({ type: z.literal('drain') });
+
+export const ConnectorMessage = z.discriminatedUnion('type', [Hello, Accept, Reject, Fail, Drain]);
+export type ConnectorMessage = z.infer<typeof ConnectorMessage>;
+export type HelloMessage = z.infer<typeof Hello>;
+
+// relay → connector
+const AppConfig = z.object({
+  name: z.string(),
+  internalUrl: z.string(),
+  backendTimeoutMs: z.number().int().positive(),
+});
+export type PublishedAppConfig = z.infer<typeof AppConfig>;
+
+const Welcome = z.object({
+  type: z.literal('welcome'),
+  v: z.number().int(),
+  relayId: z.string(),
+  /** Bearer for this connector's data-plane streams; binds them to this control channel. */
+  dataToken: z.string(),
+  heartbeat: z.object({ intervalMs: z.number().int().positive(), missed: z.number().int().positive() }),
+  apps: z.array(AppConfig),
+});
+const Dispatch = z.object({
+  type: z.literal('dispatch'),
+  id: RequestId,
+  app: z.string(),
+  method: z.string(),
+  path: z.string(),
+  headers: RawHeaders,
+  hasBody: z.boolean(),
+  kind: z.enum(['http', 'ws']),
+  /** Epoch ms after which the relay no longer honours this id. */
+  deadline: z.number(),
+});
+const Cancel = z.object({ type: z.literal('cancel'), id: RequestId, reason: z.string() });
+const ErrorMessage = z.object({ type: z.literal('error'), code: z.enum(PROTOCOL_ERROR_CODES), detail: z.string() });
+
+export const RelayMessage = z.discriminatedUnion('type', [Welcome, Dispatch, Cancel, ErrorMessage]);
+export type RelayMessage = z.infer<typeof RelayMessage>;
+export type WelcomeMessage = z.infer<typeof Welcome>;
+export type DispatchMessage = z.infer<typeof Dispatch>;
+
+const KNOWN_CONNECTOR_TYPES = new Set(ConnectorMessage.options.map((o) => o.shape.type.value));
+const KNOWN_RELAY_TYPES = new Set(RelayMessage.options.map((o) => o.shape.type.value));
+
+function decode<T>(
+  schema: z.ZodType<T>,
+  known: ReadonlySet<string>,
+  raw: string,
+): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ProtocolError('malformed_frame', 'frame is not valid JSON');
+  }
+  const type = (value as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !known.has(type)) {
+    throw new ProtocolError('unknown_message', `unknown message type ${JSON.stringify(type)}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProtocolError('malformed_frame', `${type}: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`);
+  }
+  return parsed.data;
+}
+
+export function decodeConnectorMessage(raw: string): ConnectorMessage {
+  return decode(ConnectorMessage, KNOWN_CONNECTOR_TYPES, raw);
+}
+
+export function decodeRelayMessage(raw: string): RelayMessage {
+  return decode(RelayMessage, KNOWN_RELAY_TYPES, raw);
+}
+
+export function encodeMessage(message: ConnectorMessage | RelayMessage): string {
+  return JSON.stringify(message);
+}

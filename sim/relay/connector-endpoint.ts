@@ -1,0 +1,92 @@
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { WebSocketServer } from 'ws';
+import { closeServer, listen } from '../common/listen.ts';
+import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
+import { ControlChannel } from './control-channel.ts';
+import { handleDataPlaneStream } from './data-plane.ts';
+import type { RelayContext } from './relay-context.ts';
+
+/** Per-stream and per-connection HTTP/2 flow-control windows: big enough for line-rate loopback bulk
+ *  transfer, small enough that a stalled stream parks at most this much in relay memory. */
+export const DATA_PLANE_STREAM_WINDOW = 1 << 20;
+export const DATA_PLANE_SESSION_WINDOW = 16 << 20;
+/** Control frames are small JSON; anything bigger is a misbehaving connector. */
+const MAX_CONTROL_FRAME = 1 << 20;
+/** "PRI * HTTP/2.0" opens every prior-knowledge HTTP/2 connection. */
+const H2_PREFACE_START = Buffer.from('PRI');
+
+/**
+ * The relay's connector endpoint (:8081): one port carrying both the control WebSocket (HTTP/1.1
+ * upgrade) and the HTTP/2 data plane. Each accepted socket is routed by its first bytes.
+ */
+export class ConnectorEndpoint {
+  readonly #ctx: RelayContext;
+  readonly #net: net.Server;
+  readonly #h1 = http.createServer((_req, res) => res.writeHead(404).end());
+  readonly #h2: http2.Http2Server;
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME });
+  readonly #sockets = new Set<net.Socket>();
+  readonly #expectedAuth: Buffer;
+
+  constructor(ctx: RelayContext) {
+    this.#ctx = ctx;
+    this.#expectedAuth = Buffer.from(`Bearer ${ctx.config.connectorToken}`);
+    this.#h2 = http2.createServer({ settings: { initialWindowSize: DATA_PLANE_STREAM_WINDOW } });
+    this.#h2.on('session', (session) => {
+      session.on('error', (err) => ctx.log.debug({ err }, 'data-plane session error'));
+      session.setLocalWindowSize(DATA_PLANE_SESSION_WINDOW);
+    });
+    this.#h2.on('stream', (stream, headers) => {
+      stream.on('error', (err) => ctx.log.debug({ err }, 'data-plane stream error'));
+      handleDataPlaneStream(ctx, stream, headers);
+    });
+    this.#h1.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head));
+    this.#net = net.createServer((socket) => this.#route(socket));
+  }
+
+  start(): Promise<number> {
+    return listen(this.#net, this.#ctx.config.ports.connector, this.#ctx.config.host);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await closeServer(this.#net);
+  }
+
+  #route(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      if (first.subarray(0, 3).equals(H2_PREFACE_START)) {
+        socket.unshift(first);
+        this.#h2.emit('connection', socket);
+      } else {
+        // The HTTP/1 parser reads from the socket's handle, so replay the first bytes as an event.
+        this.#h1.emit('connection', socket);
+        socket.emit('data', first);
+        socket.resume();
+      }
+    });
+  }
+
+  #onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== CONTROL_PATH) return rejectUpgrade(socket, 404, 'no such endpoint');
+    const auth = Buffer.from(req.headers.authorization ?? '');
+    if (auth.length !== this.#expectedAuth.length || !timingSafeEqual(auth, this.#expectedAuth)) {
+      this.#ctx.metrics.protocolErrors.inc({ code: 'unauthorized' });
+      return rejectUpgrade(socket, 401, 'connector token missing or wrong');
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => new ControlChannel(ws, this.#ctx));
+  }
+}
+
+function rejectUpgrade(socket: net.Socket, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+}

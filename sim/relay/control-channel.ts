@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from '../common/logger.ts';
+import { ProtocolError, RelayError } from '../protocol/errors.ts';
+import {
+  PROTOCOL_VERSION,
+  decodeConnectorMessage,
+  encodeMessage,
+  type ConnectorMessage,
+  type HelloMessage,
+  type RelayMessage,
+} from '../protocol/messages.ts';
+import type { DispatchTarget } from './group-dispatcher.ts';
+import type { RelayRequest, RequestOwner } from './relay-request.ts';
+import type { RelayContext } from './relay-context.ts';
+
+export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
+
+/** WebSocket close code for policy violations (RFC 6455 §7.4.1). */
+const CLOSE_PROTOCOL_VIOLATION = 1008;
+
+/**
+ * The relay's side of one connector's control channel: handshake, dispatch and accept, liveness.
+ * It owns the requests dispatched to that connector until they finish; their ids are honoured on
+ * the data plane only for this channel.
+ */
+export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwner {
+  readonly dataToken = randomBytes(18).toString('base64url');
+  readonly inflight = new Map<string, RelayRequest>();
+  #state: ChannelState = 'handshake';
+  #hello: HelloMessage | undefined;
+  #lastPong = Date.now();
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #ws: WebSocket;
+  readonly #ctx: RelayContext;
+  #log: Logger;
+
+  constructor(ws: WebSocket, ctx: RelayContext) {
+    this.#ws = ws;
+    this.#ctx = ctx;
+    this.#log = ctx.log;
+    ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    ws.on('pong', () => (this.#lastPong = Date.now()));
+    ws.on('close', () => this.#onClosed());
+    ws.on('error', (err) => this.#log.warn({ err }, 'control channel error'));
+  }
+
+  get connectorId(): string {
+    return this.#hello?.connectorId ?? 'unregistered';
+  }
+
+  get group(): string {
+    return this.#hello?.group ?? '';
+  }
+
+  get slots(): number {
+    return this.#hello?.slots ?? 0;
+  }
+
+  get state(): ChannelState {
+    return this.#state;
+  }
+
+  get accepting(): boolean {
+    return this.#state === 'active';
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  assign(request: RelayRequest): void {
+    this.inflight.set(request.id, request);
+    request.dispatchedTo(this);
+    this.#send({
+      type: 'dispatch',
+      id: request.id,
+      app: request.app.name,
+      method: request.req.method ?? 'GET',
+      path: request.req.url ?? '/',
+      headers: request.forwardedHeaders,
+      hasBody: request.hasBody,
+      kind: 'http',
+      deadline: Date.now() + request.app.backendTimeoutMs,
+    });
+  }
+
+  cancel(request: RelayRequest, reason: string): void {
+    if (this.inflight.has(request.id)) this.#send({ type: 'cancel', id: request.id, reason });
+  }
+
+  release(request: RelayRequest): void {
+    if (!this.inflight.delete(request.id)) return;
+    this.#ctx.dispatcher(this.group)?.pump();
+  }
+
+  /** Answers a protocol violation with an `error` frame, then closes this channel. */
+  violation(error: ProtocolError): void {
+    this.#ctx.metrics.protocolErrors.inc({ code: error.code });
+    this.#log.warn({ code: error.code, detail: error.message }, 'protocol violation; closing control channel');
+    if (this.#state === 'closed') return;
+    this.#send({ type: 'error', code: error.code, detail: error.message });
+    this.#ws.close(CLOSE_PROTOCOL_VIOLATION, error.code);
+    this.#onClosed();
+  }
+
+  /** Closes the channel as if the connector vanished (used on relay shutdown). */
+  terminate(): void {
+    this.#ws.terminate();
+    this.#onClosed();
+  }
+
+  #send(message: RelayMessage): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(encodeMessage(message));
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    try {
+      if (isBinary) throw new ProtocolError('malformed_frame', 'control frames are JSON text, got binary');
+      this.#onMessage(decodeConnectorMessage(data.toString()));
+    } catch (err) {
+      if (err instanceof ProtocolError) this.violation(err);
+      else throw err;
+    }
+  }
+
+  #onMessage(message: ConnectorMessage): void {
+    if (this.#state === 'handshake' && message.type !== 'hello') {
+      throw new ProtocolError('unexpected_message', `expected hello first, got ${message.type}`);
+    }
+    switch (message.type) {
+      case 'hello':
+        return this.#onHello(message);
+      case 'accept':
+        return this.#owned(message.id).accepted();
+      case 'reject':
+        return this.#onReject(this.#owned(message.id));
+      case 'fail':
+        return this.#owned(message.id).reject(new RelayError(message.code, message.detail));
+      case 'drain':
+        return this.#onDrain();
+    }
+  }
+
+  #onHello(hello: HelloMessage): void {
+    if (this.#state !== 'handshake') throw new ProtocolError('unexpected_message', 'hello sent twice');
+    if (hello.v !== PROTOCOL_VERSION) {
+      throw new ProtocolError('unsupported_version', `protocol v${hello.v} is not supported; this relay speaks v${PROTOCOL_VERSION}`);
+    }
+    const dispatcher = this.#ctx.dispatcher(hello.group);
+    if (!dispatcher) throw new ProtocolError('unexpected_message', `unknown connector group "${hello.group}"`);
+    this.#hello = hello;
+    this.#state = 'active';
+    this.#log = this.#ctx.log.child({ connector: hello.connectorId, group: hello.group });
+    this.#ctx.channels.register(this);
+    this.#send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      relayId: this.#ctx.config.id,
+      dataToken: this.dataToken,
+      heartbeat: this.#ctx.config.heartbeat,
+      apps: this.#ctx.appsOfGroup(hello.group),
+    });
+    this.#startHeartbeat();
+    dispatcher.addConnector(this);
+    this.#log.info({ slots: hello.slots }, 'connector registered');
+  }
+
+  /** A request of this connector, or a violation: ids are honoured only for the connector holding them. */
+  #owned(id: string): RelayRequest {
+    const request = this.inflight.get(id);
+    if (request) return request;
+    const elsewhere = this.#ctx.requests.get(id);
+    if (elsewhere) throw new ProtocolError('not_your_request', `request ${id} is not dispatched to ${this.connectorId}`);
+    throw new ProtocolError('unknown_request', `no live request ${id}`);
+  }
+
+  #onReject(request: RelayRequest): void {
+    this.inflight.delete(request.id);
+    request.requeued();
+    this.#ctx.dispatcher(this.group)?.requeue(request);
+  }
+
+  #onDrain(): void {
+    if (this.#state !== 'active') return;
+    this.#state = 'draining';
+    this.#log.info({ inflight: this.inflight.size }, 'connector draining');
+  }
+
+  #startHeartbeat(): void {
+    const { intervalMs, missed } = this.#ctx.config.heartbeat;
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastPong > intervalMs * missed) {
+        this.#log.warn({ missed }, 'connector missed heartbeats; declaring it dead');
+        this.terminate();
+        return;
+      }
+      this.#ws.ping();
+    }, intervalMs);
+  }
+
+  /** The connector is gone: unaccepted work goes back to the queue, accepted work is lost. */
+  #onClosed(): void {
+    if (this.#state === 'closed') return;
+    const wasRegistered = this.#state !== 'handshake';
+    this.#state = 'closed';
+    clearInterval(this.#heartbeat);
+    if (!wasRegistered) return;
+    this.#ctx.channels.unregister(this);
+    const dispatcher = this.#ctx.dispatcher(this.group);
+    dispatcher?.removeConnector(this);
+    const orphaned = [...this.inflight.values()];
+    this.inflight.clear();
+    for (const request of orphaned) {
+      if (request.state === 'dispatched') {
+        request.requeued();
+        dispatcher?.requeue(request);
+      } else {
+        request.reject(new RelayError('connector_lost', `connector ${this.connectorId} was lost mid-request`));
+      }
+    }
+    this.#log.info({ orphaned: orphaned.length }, 'connector unregistered');
+  }
+}

@@ -1,0 +1,68 @@
+import type { DispatchPolicyName } from './relay-config.ts';
+
+/** What a policy needs to know about a connector. */
+export interface SlotHolder {
+  /** False while draining: it finishes its work but takes no new requests. */
+  readonly accepting: boolean;
+  readonly inflightCount: number;
+  readonly slots: number;
+}
+
+/** Picks a connector with a free slot, or undefined when all are full. */
+export type DispatchPolicy<T extends SlotHolder> = (connectors: readonly T[]) => T | undefined;
+
+const hasFreeSlot = (c: SlotHolder) => c.accepting && c.inflightCount < c.slots;
+
+/** App Proxy-like: uniform among the connectors that have a free slot, no affinity. */
+function randomPolicy<T extends SlotHolder>(random: () => number): DispatchPolicy<T> {
+  return (connectors) => {
+    let free = 0;
+    for (const c of connectors) if (hasFreeSlot(c)) free++;
+    if (free === 0) return undefined;
+    let nth = Math.floor(random() * free);
+    for (const c of connectors) {
+      if (hasFreeSlot(c) && nth-- === 0) return c;
+    }
+    return undefined;
+  };
+}
+
+function roundRobinPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
+  let cursor = 0;
+  return (connectors) => {
+    for (let step = 0; step < connectors.length; step++) {
+      const index = (cursor + step) % connectors.length;
+      const candidate = connectors[index]!;
+      if (hasFreeSlot(candidate)) {
+        cursor = index + 1;
+        return candidate;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Fewest requests in flight wins; ties go to the earliest-registered connector. */
+function leastPendingPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
+  return (connectors) => {
+    let best: T | undefined;
+    for (const c of connectors) {
+      if (hasFreeSlot(c) && (!best || c.inflightCount < best.inflightCount)) best = c;
+    }
+    return best;
+  };
+}
+
+export function createDispatchPolicy<T extends SlotHolder>(
+  name: DispatchPolicyName,
+  random: () => number = Math.random,
+): DispatchPolicy<T> {
+  switch (name) {
+    case 'random':
+      return randomPolicy(random);
+    case 'round-robin':
+      return roundRobinPolicy();
+    case 'least-pending':
+      return leastPendingPolicy();
+  }
+}

@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy hop. `host` is set by the connector. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function connectionTokens(raw: readonly string[]): Set<string> {
+  const tokens = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') {
+      for (const token of raw[i + 1]!.split(',')) tokens.add(token.trim().toLowerCase());
+    }
+  }
+  return tokens;
+}
+
+function withoutHopByHop(raw: readonly string[], alsoDrop: ReadonlySet<string>): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || named.has(name) || alsoDrop.has(name)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
+const REQUEST_DROP = new Set(['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
+
+/**
+ * The header list the connector sends to the backend: the user's end-to-end headers plus
+ * X-Forwarded-For (appended to any the user sent), X-Forwarded-Host and X-Forwarded-Proto.
+ */
+export function forwardRequestHeaders(req: IncomingMessage): string[] {
+  const out = withoutHopByHop(req.rawHeaders, REQUEST_DROP);
+  const clientIp = req.socket.remoteAddress ?? 'unknown';
+  const priorFor = req.headers['x-forwarded-for'];
+  out.push('x-forwarded-for', priorFor ? `${priorFor}, ${clientIp}` : clientIp);
+  out.push('x-forwarded-host', String(req.headers['x-forwarded-host'] ?? req.headers.host ?? ''));
+  out.push('x-forwarded-proto', req.headers['x-forwarded-proto']?.toString() ?? 'http');
+  return out;
+}
+
+const NO_DROP: ReadonlySet<string> = new Set();
+
+/**
+ * The header list the relay writes to the user. With `translate`, an absolute Location (or
+ * Content-Location) that points at the app's internal origin is rewritten to its external origin.
+ */
+export function userResponseHeaders(
+  raw: readonly string[],
+  translate: { readonly internalOrigin: string; readonly externalOrigin: string } | undefined,
+): string[] {
+  const out = withoutHopByHop(raw, NO_DROP);
+  if (!translate) return out;
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i]!.toLowerCase();
+    if (name !== 'location' && name !== 'content-location') continue;
+    out[i + 1] = translateUrl(out[i + 1]!, translate.internalOrigin, translate.externalOrigin);
+  }
+  return out;
+}
+
+function translateUrl(value: string, internalOrigin: string, externalOrigin: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value; // relative: already correct from the user's point of view
+  }
+  if (url.origin !== internalOrigin) return value;
+  return externalOrigin + value.slice(url.origin.length);
+}
+
+export function countHeaders(req: IncomingMessage): number {
+  return req.rawHeaders.length / 2;
+}

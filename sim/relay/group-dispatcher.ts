@@ -1,0 +1,149 @@
+import { performance } from 'node:perf_hooks';
+import { RelayError } from '../protocol/errors.ts';
+import { createDispatchPolicy, type DispatchPolicy, type SlotHolder } from './dispatch-policy.ts';
+import type { DispatchSettings } from './relay-config.ts';
+import type { RelayMetrics } from './relay-metrics.ts';
+
+/** A request as the dispatcher sees it. */
+export interface Dispatchable {
+  /** Ends the request with a relay error; the dispatcher has already forgotten it. */
+  reject(error: RelayError, retryAfterSeconds?: number): void;
+}
+
+/** A connector as the dispatcher sees it: slots and a way to hand it a request. */
+export interface DispatchTarget<R> extends SlotHolder {
+  readonly connectorId: string;
+  assign(request: R): void;
+}
+
+interface QueueEntry<R> {
+  readonly request: R;
+  readonly enqueuedAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * One connector group's bounded FIFO queue and dispatch policy (DESIGN 5). A request waits only
+ * while no connector of the group has a free slot; the wait is what relay_queue_wait_seconds shows.
+ */
+export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>> {
+  readonly group: string;
+  readonly #settings: DispatchSettings;
+  readonly #metrics: RelayMetrics;
+  readonly #pick: DispatchPolicy<C>;
+  readonly #connectors: C[] = [];
+  readonly #queue: QueueEntry<R>[] = [];
+
+  constructor(group: string, settings: DispatchSettings, metrics: RelayMetrics, random?: () => number) {
+    this.group = group;
+    this.#settings = settings;
+    this.#metrics = metrics;
+    this.#pick = createDispatchPolicy<C>(settings.policy, random);
+    metrics.queueDepth.set({ group }, 0);
+  }
+
+  get connectors(): readonly C[] {
+    return this.#connectors;
+  }
+
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  submit(request: R): void {
+    if (this.#queue.length === 0) {
+      const target = this.#available();
+      if (target) return this.#assign(target, request, performance.now());
+    }
+    if (this.#queue.length >= this.#settings.queueLimit) {
+      this.#metrics.queueRejected.inc({ group: this.group, reason: 'queue_full' });
+      request.reject(new RelayError('queue_full', `connector group "${this.group}" has ${this.#queue.length} requests waiting`), 1);
+      return;
+    }
+    this.#enqueue(request, false);
+  }
+
+  /** Puts a request back at the head, ahead of newer arrivals (its connector died before accepting). */
+  requeue(request: R): void {
+    this.#enqueue(request, true);
+    this.pump();
+  }
+
+  /** Forgets a queued request whose user went away. */
+  withdraw(request: R): void {
+    const index = this.#queue.findIndex((entry) => entry.request === request);
+    if (index < 0) return;
+    clearTimeout(this.#queue[index]!.timer);
+    this.#queue.splice(index, 1);
+    this.#updateDepth();
+  }
+
+  addConnector(connector: C): void {
+    this.#connectors.push(connector);
+    this.pump();
+  }
+
+  removeConnector(connector: C): void {
+    const index = this.#connectors.indexOf(connector);
+    if (index >= 0) this.#connectors.splice(index, 1);
+  }
+
+  /** Dispatches queued requests while some connector has a free slot. Call when a slot frees up. */
+  pump(): void {
+    while (this.#queue.length > 0) {
+      const target = this.#available();
+      if (!target) return;
+      const entry = this.#queue.shift()!;
+      clearTimeout(entry.timer);
+      this.#updateDepth();
+      this.#assign(target, entry.request, entry.enqueuedAt);
+    }
+  }
+
+  /** Fails every queued request; used on shutdown. */
+  rejectAll(error: RelayError): void {
+    for (const entry of this.#queue.splice(0)) {
+      clearTimeout(entry.timer);
+      entry.request.reject(error);
+    }
+    this.#updateDepth();
+  }
+
+  #available(): C | undefined {
+    return this.#pick(this.#connectors);
+  }
+
+  #assign(target: C, request: R, enqueuedAt: number): void {
+    this.#metrics.queueWait.observe({ group: this.group }, (performance.now() - enqueuedAt) / 1000);
+    this.#metrics.dispatches.inc({ group: this.group, connector: target.connectorId });
+    target.assign(request);
+  }
+
+  #enqueue(request: R, atHead: boolean): void {
+    const entry: QueueEntry<R> = {
+      request,
+      enqueuedAt: performance.now(),
+      timer: setTimeout(() => this.#expire(entry), this.#settings.queueTimeoutMs),
+    };
+    if (atHead) this.#queue.unshift(entry);
+    else this.#queue.push(entry);
+    this.#updateDepth();
+  }
+
+  #expire(entry: QueueEntry<R>): void {
+    const index = this.#queue.indexOf(entry);
+    if (index < 0) return;
+    this.#queue.splice(index, 1);
+    this.#updateDepth();
+    const waitedMs = this.#settings.queueTimeoutMs;
+    const error = this.#connectors.length === 0
+      ? new RelayError('no_connector', `no connector of group "${this.group}" became available within ${waitedMs} ms`)
+      : new RelayError('queue_timeout', `every connector of group "${this.group}" stayed busy for ${waitedMs} ms`);
+    this.#metrics.queueRejected.inc({ group: this.group, reason: error.code });
+    entry.request.reject(error);
+  }
+
+  #updateDepth(): void {
+    this.#metrics.queueDepth.set({ group: this.group }, this.#queue.length);
+  }
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+export const DISPATCH_POLICIES = ['random', 'round-robin', 'least-pending'] as const;
+export type DispatchPolicyName = (typeof DISPATCH_POLICIES)[number];
+
+export const DispatchSettings = z.object({
+  policy: z.enum(DISPATCH_POLICIES).default('random'),
+  /** Requests waiting per group beyond which new ones get 503 queue_full. */
+  queueLimit: z.number().int().min(0).default(1000),
+  /** How long a request may wait for a free connector slot before 504. */
+  queueTimeoutMs: z.number().int().positive().default(5000),
+});
+export type DispatchSettings = z.infer<typeof DispatchSettings>;
+
+export const HeartbeatSettings = z.object({
+  intervalMs: z.number().int().positive().default(1000),
+  missed: z.number().int().positive().default(3),
+});
+export type HeartbeatSettings = z.infer<typeof HeartbeatSettings>;
+
+export const RelayAppConfig = z.object({
+  name: z.string().regex(/^[a-z0-9-]+$/),
+  group: z.string(),
+  /** Where the connector sends the request, e.g. http://127.0.0.1:9200. */
+  internalUrl: z.url(),
+  backendTimeoutMs: z.number().int().positive(),
+  /** Rewrite internal URLs in Location to the external URL (App Proxy "translate headers"). */
+  translateHeaders: z.boolean().default(true),
+});
+export type RelayAppConfig = z.infer<typeof RelayAppConfig>;
+
+export const RelayConfig = z.object({
+  id: z.string().min(1),
+  host: z.string().default('127.0.0.1'),
+  ports: z.object({
+    public: z.number().int().min(0).max(65535),
+    connector: z.number().int().min(0).max(65535),
+    metrics: z.number().int().min(0).max(65535),
+  }),
+  /** External domain: app `echo` is published at http://echo.<domain>:<public port>. */
+  domain: z.string().default('localhost'),
+  /** Port shown in external URLs when it differs from the bound one (containers, port 0). */
+  externalPort: z.number().int().min(1).max(65535).optional(),
+  /** Bearer token connectors present on the control channel. */
+  connectorToken: z.string().min(8),
+  groups: z.array(z.string()).min(1),
+  apps: z.array(RelayAppConfig),
+  dispatch: DispatchSettings.default(DispatchSettings.parse({})),
+  heartbeat: HeartbeatSettings.default(HeartbeatSettings.parse({})),
+  maxRequestHeaders: z.number().int().positive().default(60),
+});
+export type RelayConfig = z.infer<typeof RelayConfig>;

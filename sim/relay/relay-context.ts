@@ -1,0 +1,40 @@
+import type { Logger } from '../common/logger.ts';
+import type { PublishedAppConfig } from '../protocol/messages.ts';
+import type { ControlChannel } from './control-channel.ts';
+import type { GroupDispatcher } from './group-dispatcher.ts';
+import type { RelayConfig } from './relay-config.ts';
+import type { RelayMetrics } from './relay-metrics.ts';
+import type { RelayRequest } from './relay-request.ts';
+
+/** Registered control channels, found by the data-plane token each one hands its connector. */
+export class ChannelRegistry {
+  readonly #byToken = new Map<string, ControlChannel>();
+
+  register(channel: ControlChannel): void {
+    this.#byToken.set(channel.dataToken, channel);
+  }
+
+  unregister(channel: ControlChannel): void {
+    this.#byToken.delete(channel.dataToken);
+  }
+
+  byToken(token: string | undefined): ControlChannel | undefined {
+    return token === undefined ? undefined : this.#byToken.get(token);
+  }
+
+  all(): ControlChannel[] {
+    return [...this.#byToken.values()];
+  }
+}
+
+/** What the relay's parts share; built once by `Relay` and passed down. */
+export interface RelayContext {
+  readonly config: RelayConfig;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  /** Every live request by id, whatever its state. */
+  readonly requests: Map<string, RelayRequest>;
+  readonly channels: ChannelRegistry;
+  dispatcher(group: string): GroupDispatcher<RelayRequest, ControlChannel> | undefined;
+  appsOfGroup(group: string): PublishedAppConfig[];
+}

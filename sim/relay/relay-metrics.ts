@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DURATION_BUCKETS } from '../common/buckets.ts';
+
+/** What the connector gauges read at scrape time. */
+export interface ConnectorView {
+  readonly group: string;
+  readonly connectorId: string;
+  readonly state: string;
+  readonly inflightCount: number;
+}
+
+const CONNECTOR_STATES = ['active', 'draining'] as const;
+
+/** The relay's metrics (DESIGN 3.4). One registry per process, passed down, never global. */
+export class RelayMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'app' | 'group' | 'method' | 'code'>;
+  readonly requestDuration: Histogram<'app' | 'group'>;
+  readonly timeToFirstByte: Histogram<'app' | 'group'>;
+  readonly queueWait: Histogram<'group'>;
+  readonly queueDepth: Gauge<'group'>;
+  readonly queueRejected: Counter<'group' | 'reason'>;
+  readonly connectors: Gauge<'group' | 'state'>;
+  readonly connectorInflight: Gauge<'group' | 'connector'>;
+  readonly dispatches: Counter<'group' | 'connector'>;
+  readonly bytes: Counter<'app' | 'direction'>;
+  readonly protocolErrors: Counter<'code'>;
+
+  /**
+   * @param groups every configured group, so idle groups still report zeros
+   * @param liveConnectors registered connectors; connector gauges are computed from them at scrape
+   *   time rather than kept in step by hand
+   */
+  constructor(groups: readonly string[], liveConnectors: () => Iterable<ConnectorView>) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'relay_requests_total',
+      help: 'User requests answered by the relay, by app, group, method and final status code.',
+      labelNames: ['app', 'group', 'method', 'code'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'relay_request_duration_seconds',
+      help: 'Time from the user request arriving to the last response byte written.',
+      labelNames: ['app', 'group'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.timeToFirstByte = new Histogram({
+      name: 'relay_time_to_first_byte_seconds',
+      help: 'Time from the user request arriving to the response head being written.',
+      labelNames: ['app', 'group'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'relay_queue_wait_seconds',
+      help: 'Time a request waited in its group queue for a free connector slot (0 when one was free).',
+      labelNames: ['group'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'relay_queue_depth',
+      help: 'Requests waiting in the group queue right now.',
+      labelNames: ['group'],
+      registers,
+    });
+    this.queueRejected = new Counter({
+      name: 'relay_queue_rejected_total',
+      help: 'Requests that left the queue without a connector: queue_full, no_connector or queue_timeout.',
+      labelNames: ['group', 'reason'],
+      registers,
+    });
+    this.connectors = new Gauge({
+      name: 'relay_connectors',
+      help: 'Connectors with a registered control channel, by group and state (active, draining).',
+      labelNames: ['group', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const group of groups) for (const state of CONNECTOR_STATES) this.set({ group, state }, 0);
+        for (const c of liveConnectors()) this.inc({ group: c.group, state: c.state });
+      },
+    });
+    this.connectorInflight = new Gauge({
+      name: 'relay_connector_inflight',
+      help: 'Requests dispatched to a connector and not yet finished (its used slots).',
+      labelNames: ['group', 'connector'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of liveConnectors()) this.set({ group: c.group, connector: c.connectorId }, c.inflightCount);
+      },
+    });
+    this.dispatches = new Counter({
+      name: 'relay_dispatch_total',
+      help: 'Requests dispatched to each connector.',
+      labelNames: ['group', 'connector'],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: 'relay_bytes_total',
+      help: 'Body bytes relayed per app: direction "up" is user to backend, "down" backend to user.',
+      labelNames: ['app', 'direction'],
+      registers,
+    });
+    this.protocolErrors = new Counter({
+      name: 'relay_protocol_errors_total',
+      help: 'Control or data-plane protocol violations by connectors; each closes the offending channel.',
+      labelNames: ['code'],
+      registers,
+    });
+  }
+}

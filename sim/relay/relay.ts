@@ -1,0 +1,70 @@
+import type { Logger } from '../common/logger.ts';
+import { OpsServer } from '../common/ops-server.ts';
+import { RelayError } from '../protocol/errors.ts';
+import type { PublishedAppConfig } from '../protocol/messages.ts';
+import { ConnectorEndpoint } from './connector-endpoint.ts';
+import type { ControlChannel } from './control-channel.ts';
+import { GroupDispatcher } from './group-dispatcher.ts';
+import { PublicServer } from './public-server.ts';
+import type { RelayConfig } from './relay-config.ts';
+import { ChannelRegistry, type RelayContext } from './relay-context.ts';
+import { RelayMetrics } from './relay-metrics.ts';
+import type { RelayRequest } from './relay-request.ts';
+
+export interface RelayPorts {
+  readonly public: number;
+  readonly connector: number;
+  readonly metrics: number;
+}
+
+/** The cloud relay: public listener, connector endpoint, per-group dispatch, metrics. */
+export class Relay {
+  readonly metrics: RelayMetrics;
+  readonly #config: RelayConfig;
+  readonly #ctx: RelayContext;
+  readonly #dispatchers = new Map<string, GroupDispatcher<RelayRequest, ControlChannel>>();
+  readonly #endpoint: ConnectorEndpoint;
+  readonly #ops: OpsServer;
+  readonly #public: PublicServer;
+
+  constructor(config: RelayConfig, log: Logger) {
+    this.#config = config;
+    const channels = new ChannelRegistry();
+    this.metrics = new RelayMetrics(config.groups, () => channels.all());
+    for (const group of config.groups) {
+      this.#dispatchers.set(group, new GroupDispatcher(group, config.dispatch, this.metrics));
+    }
+    this.#ctx = {
+      config,
+      log,
+      metrics: this.metrics,
+      requests: new Map(),
+      channels,
+      dispatcher: (group) => this.#dispatchers.get(group),
+      appsOfGroup: (group) => this.#appsOfGroup(group),
+    };
+    this.#endpoint = new ConnectorEndpoint(this.#ctx);
+    this.#ops = new OpsServer(config.host, config.ports.metrics, { registry: this.metrics.registry, isReady: () => true });
+    this.#public = new PublicServer(this.#ctx);
+  }
+
+  async start(): Promise<RelayPorts> {
+    const connector = await this.#endpoint.start();
+    const metrics = await this.#ops.start();
+    const publicPort = await this.#public.start();
+    return { public: publicPort, connector, metrics };
+  }
+
+  async close(): Promise<void> {
+    for (const dispatcher of this.#dispatchers.values()) dispatcher.rejectAll(new RelayError('no_connector', 'the relay is shutting down'));
+    for (const channel of this.#ctx.channels.all()) channel.terminate();
+    this.#public.destroy();
+    await Promise.all([this.#public.close(), this.#endpoint.close(), this.#ops.close()]);
+  }
+
+  #appsOfGroup(group: string): PublishedAppConfig[] {
+    return this.#config.apps
+      .filter((app) => app.group === group)
+      .map((app) => ({ name: app.name, internalUrl: app.internalUrl, backendTimeoutMs: app.backendTimeoutMs }));
+  }
+}

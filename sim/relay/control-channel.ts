@@ -11,6 +11,7 @@ import {
   type RelayMessage,
 } from '../protocol/messages.ts';
 import type { DispatchTarget } from './group-dispatcher.ts';
+import { ReleasedIds } from './released-ids.ts';
 import type { RelayRequest, RequestOwner } from './relay-request.ts';
 import type { RelayContext } from './relay-context.ts';
 
@@ -27,6 +28,8 @@ const CLOSE_PROTOCOL_VIOLATION = 1008;
 export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwner {
   readonly dataToken = randomBytes(18).toString('base64url');
   readonly inflight = new Map<string, RelayRequest>();
+  /** Requests this channel held that are over; late messages about them are not violations. */
+  readonly released = new ReleasedIds();
   #state: ChannelState = 'handshake';
   #hello: HelloMessage | undefined;
   #lastPong = Date.now();
@@ -91,6 +94,7 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
 
   release(request: RelayRequest): void {
     if (!this.inflight.delete(request.id)) return;
+    this.released.add(request.id);
     this.#ctx.dispatcher(this.group)?.pump();
   }
 
@@ -127,6 +131,9 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
   #onMessage(message: ConnectorMessage): void {
     if (this.#state === 'handshake' && message.type !== 'hello') {
       throw new ProtocolError('unexpected_message', `expected hello first, got ${message.type}`);
+    }
+    if ('id' in message && !this.inflight.has(message.id) && this.released.has(message.id)) {
+      return; // a late accept/fail/reject for a request that already ended; see ReleasedIds
     }
     switch (message.type) {
       case 'hello':
@@ -177,6 +184,7 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
 
   #onReject(request: RelayRequest): void {
     this.inflight.delete(request.id);
+    this.released.add(request.id);
     request.requeued();
     this.#ctx.dispatcher(this.group)?.requeue(request);
   }

@@ -29,6 +29,10 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
     const target = parseDataPlanePath(String(headers[HTTP2_HEADER_PATH]));
     if (!target) throw new ProtocolError('unknown_message', `no data-plane route ${String(headers[HTTP2_HEADER_PATH])}`);
     const request = channel.inflight.get(target.id);
+    if (!request && channel.released.has(target.id)) {
+      // The request ended (user gone, deadline) while the connector was still working on it.
+      return stopLateStream(stream);
+    }
     if (!request) {
       const code = ctx.requests.has(target.id) ? 'not_your_request' : 'unknown_request';
       throw new ProtocolError(code, `request ${target.id} is not held by ${channel.connectorId}`);
@@ -47,6 +51,11 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
     if (channel) channel.violation(err);
     else ctx.metrics.protocolErrors.inc({ code: err.code });
   }
+}
+
+function stopLateStream(stream: ServerHttp2Stream): void {
+  stream.respond({ ':status': 410 });
+  stream.end();
 }
 
 function refuse(stream: ServerHttp2Stream, error: ProtocolError): void {

@@ -74,6 +74,11 @@ export class SimCluster {
     await this.#controlApi.close();
   }
 
+  /** The bearer token connectors present to the relays (for tools that speak the connector protocol). */
+  get connectorToken(): string {
+    return this.#token;
+  }
+
   /** Every process id we spawned, for orphan checks. */
   pids(): number[] {
     return [...this.backends, ...this.relays, ...this.connectors].flatMap((p) => (p.pid ? [p.pid] : []));

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { dataPlanePath, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
+import { request } from '../helpers/http-client.ts';
+import { metricSum, scrape } from '../helpers/prom-text.ts';
+import { ProtocolPeer } from '../helpers/protocol-peer.ts';
+import { startSim } from '../helpers/sim.ts';
+
+const sim = await startSim({
+  groups: [
+    { name: 'default', connectors: 1 },
+    { name: 'lab', connectors: 0 },
+  ],
+  apps: [
+    { name: 'echo', group: 'default' },
+    { name: 'lab', group: 'lab' },
+  ],
+});
+const relay = sim.view.relays[0]!;
+const token = sim.cluster.connectorToken;
+const hostOf = (app: string) => new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
+
+async function assertOthersUnaffected(): Promise<void> {
+  const res = await request(sim.publicUrl, hostOf('echo'), { path: '/echo' });
+  assert.equal(res.status, 200, 'users of the real connector are unaffected');
+  const samples = await scrape(relay.metricsUrl);
+  assert.equal(metricSum(samples, 'relay_connectors', { group: 'default', state: 'active' }), 1, 'the real connector stays registered');
+}
+
+async function protocolErrors(code: string): Promise<number> {
+  return metricSum(await scrape(relay.metricsUrl), 'relay_protocol_errors_total', { code });
+}
+
+test('a malformed frame is answered with an error and the channel is closed', async () => {
+  const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-1', 'lab');
+  peer.sendRaw('{"type": "accept", "id": ');
+  const error = await peer.next((m) => m.type === 'error');
+  assert.deepEqual({ type: error.type, code: (error as { code: string }).code }, { type: 'error', code: 'malformed_frame' });
+  assert.equal((await peer.closed).code, 1008);
+  assert.equal(await protocolErrors('malformed_frame'), 1);
+  await assertOthersUnaffected();
+  peer.close();
+});
+
+test('an unknown message type is answered with an error and the channel is closed', async () => {
+  const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-2', 'lab');
+  peer.sendJson({ type: 'explode', id: 'x' });
+  const error = await peer.next((m) => m.type === 'error');
+  assert.equal((error as { code: string }).code, 'unknown_message');
+  assert.equal((await peer.closed).code, 1008);
+  await assertOthersUnaffected();
+  peer.close();
+});
+
+test('a response for an id the connector did not accept is refused and the channel is closed', async () => {
+  const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-3', 'lab');
+  const answer = await peer.stream(dataPlanePath(randomUUID(), 'response'), 'POST', { [DATA_HEADERS.status]: '200' }, Buffer.from('forged'));
+  assert.equal(answer.status, 404);
+  assert.equal(JSON.parse(answer.body).code, 'unknown_request');
+  const error = await peer.next((m) => m.type === 'error');
+  assert.equal((error as { code: string }).code, 'unknown_request');
+  assert.equal((await peer.closed).code, 1008);
+  await assertOthersUnaffected();
+  peer.close();
+});
+
+test("a body request for another connector's id is refused, that channel closed, and the rightful request completes", async () => {
+  const a = await ProtocolPeer.register(relay.connectorUrl, token, 'lab-a', 'lab');
+  const b = await ProtocolPeer.register(relay.connectorUrl, token, 'lab-b', 'lab');
+  const userRequest = request(sim.publicUrl, hostOf('lab'), { method: 'POST', path: '/upload', body: 'secret upload' });
+  const dispatch = await Promise.race([a.next((m) => m.type === 'dispatch'), b.next((m) => m.type === 'dispatch')]);
+  const id = (dispatch as { id: string }).id;
+  const [owner, thief] = a.dispatches.some((d) => d.id === id) ? [a, b] : [b, a];
+
+  const stolen = await thief.stream(dataPlanePath(id, 'body'), 'GET');
+  assert.equal(stolen.status, 403);
+  assert.equal(JSON.parse(stolen.body).code, 'not_your_request');
+  assert.equal(stolen.body.includes('secret'), false, 'no byte of the upload leaks');
+  assert.equal((await thief.closed).code, 1008);
+
+  owner.sendJson({ type: 'accept', id });
+  const body = await owner.stream(dataPlanePath(id, 'body'), 'GET');
+  assert.deepEqual(body, { status: 200, body: 'secret upload' });
+  const pushed = await owner.stream(
+    dataPlanePath(id, 'response'),
+    'POST',
+    { [DATA_HEADERS.status]: '201', [DATA_HEADERS.head]: JSON.stringify(['content-type', 'text/plain']) },
+    Buffer.from('stored'),
+  );
+  assert.equal(pushed.status, 200);
+  const res = await userRequest;
+  assert.equal(res.status, 201);
+  assert.equal(res.body.toString(), 'stored');
+  assert.equal(await protocolErrors('not_your_request'), 1);
+  await assertOthersUnaffected();
+  a.close();
+  b.close();
+});
+
+test('a control channel without the connector token is refused at the upgrade', async () => {
+  await assert.rejects(ProtocolPeer.register(relay.connectorUrl, 'wrong-token-123', 'rogue-4', 'lab'), /401/);
+});

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ConnectorFailureCode } from '../protocol/errors.ts';
 import { DATA_HEADERS, dataPlanePath } from '../protocol/data-plane-paths.ts';
 import type { DispatchMessage, PublishedAppConfig } from '../protocol/messages.ts';
+import { encodeInlineResponse, INLINE_BODY_LIMIT } from '../protocol/inline-response.ts';
 import type { ConnectorMetrics } from './connector-metrics.ts';
 import type { RelayLink } from './relay-link.ts';
 
@@ -60,11 +61,37 @@ export async function callBackend(ctx: BackendCallContext, message: DispatchMess
 
   const backendRes = await responded;
   ctx.metrics.backendDuration.observe({ app: app.name }, (performance.now() - started) / 1000);
+  const status = backendRes.statusCode ?? 502;
+  const length = Number(backendRes.headers['content-length'] ?? NaN);
+  if (length <= INLINE_BODY_LIMIT) await sendInline(ctx, message.id, backendRes, status);
+  else await streamResponse(ctx, message.id, backendRes, status);
+  return status;
+}
+
+/**
+ * A response of known small length goes back whole in one control frame: one WebSocket message
+ * instead of an HTTP/2 stream, which roughly halves the per-request cost. Bounded by
+ * INLINE_BODY_LIMIT; bodies of unknown length always stream, so nothing ever waits to fill a buffer.
+ */
+async function sendInline(ctx: BackendCallContext, id: string, backendRes: http.IncomingMessage, status: number): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of backendRes as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > INLINE_BODY_LIMIT) throw new BackendCallError('backend_unreachable', 'backend sent more than its content-length');
+    chunks.push(chunk);
+  }
+  ctx.metrics.bytes.inc({ direction: 'down' }, size);
+  ctx.link.sendFrame(Buffer.concat(encodeInlineResponse({ type: 'response', id, status, headers: backendRes.rawHeaders }, chunks)));
+}
+
+/** Any larger or open-ended response streams on its own data-plane stream, with flow control. */
+async function streamResponse(ctx: BackendCallContext, id: string, backendRes: http.IncomingMessage, status: number): Promise<void> {
   const up = ctx.link.openStream(
     {
       ':method': 'POST',
-      ':path': dataPlanePath(message.id, 'response'),
-      [DATA_HEADERS.status]: String(backendRes.statusCode ?? 502),
+      ':path': dataPlanePath(id, 'response'),
+      [DATA_HEADERS.status]: String(status),
       [DATA_HEADERS.head]: JSON.stringify(backendRes.rawHeaders),
     },
     false,
@@ -77,7 +104,6 @@ export async function callBackend(ctx: BackendCallContext, message: DispatchMess
   } finally {
     ctx.metrics.bytes.inc({ direction: 'down' }, bytesDown);
   }
-  return backendRes.statusCode ?? 502;
 }
 
 /** Fetches the user's upload from the relay (which only now starts reading it) into the backend. */

@@ -1,4 +1,5 @@
 import http2 from 'node:http2';
+import net from 'node:net';
 import { WebSocket } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { CONTROL_PATH, DATA_HEADERS } from '../protocol/data-plane-paths.ts';
@@ -71,6 +72,11 @@ export class RelayLink {
     if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(encodeMessage(message));
   }
 
+  /** Sends a binary control frame (an inline response). */
+  sendFrame(frame: Buffer): void {
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(frame, { binary: true });
+  }
+
   /** Opens a data-plane stream to the relay; headers carry this link's data token. */
   openStream(headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
     if (!this.#session || this.#session.destroyed) throw new Error('data plane is not connected');
@@ -88,7 +94,11 @@ export class RelayLink {
   #connect(): void {
     if (this.#state === 'closed') return;
     this.#state = 'connecting';
-    const session = http2.connect(this.#url, { settings: { initialWindowSize: STREAM_WINDOW } });
+    const session = http2.connect(this.#url, {
+      settings: { initialWindowSize: STREAM_WINDOW },
+      // Small frames must leave at once: Nagle plus delayed ACKs would add tens of ms per response.
+      createConnection: (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), noDelay: true }),
+    });
     session.on('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     session.on('error', (err) => this.#log.debug({ err }, 'data-plane session error'));
     session.on('close', () => this.#lost(session));

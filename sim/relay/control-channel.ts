@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { ProtocolError, RelayError } from '../protocol/errors.ts';
+import { decodeInlineResponse } from '../protocol/inline-response.ts';
 import {
   PROTOCOL_VERSION,
   decodeConnectorMessage,
@@ -120,8 +121,8 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
 
   #onFrame(data: RawData, isBinary: boolean): void {
     try {
-      if (isBinary) throw new ProtocolError('malformed_frame', 'control frames are JSON text, got binary');
-      this.#onMessage(decodeConnectorMessage(data.toString()));
+      if (isBinary) this.#onInlineResponse(data as Buffer);
+      else this.#onMessage(decodeConnectorMessage(data.toString()));
     } catch (err) {
       if (err instanceof ProtocolError) this.violation(err);
       else throw err;
@@ -147,6 +148,14 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
       case 'drain':
         return this.#onDrain();
     }
+  }
+
+  /** Binary frames carry whole small responses (see inline-response.ts). */
+  #onInlineResponse(frame: Buffer): void {
+    if (this.#state === 'handshake') throw new ProtocolError('unexpected_message', 'expected hello first, got a binary frame');
+    const { head, body } = decodeInlineResponse(frame);
+    if (!this.inflight.has(head.id) && this.released.has(head.id)) return;
+    this.#owned(head.id).respondInline(head.status, head.headers, body);
   }
 
   #onHello(hello: HelloMessage): void {

@@ -112,16 +112,7 @@ export class RelayRequest implements Dispatchable {
 
   /** The connector streams the response: head in `rawHead`, body on `stream`. */
   respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void {
-    if (this.#state !== 'dispatched' && this.#state !== 'accepted') {
-      throw new ProtocolError('unexpected_message', `request ${this.id} is ${this.#state}, not awaiting a response`);
-    }
-    this.#state = 'responding';
-    this.#clearGuard();
-    const translate = this.app.translateHeaders ? this.app : undefined;
-    const headers = userResponseHeaders(rawHead, translate);
-    headers.push('x-relay-request-id', this.id);
-    this.res.writeHead(status, headers);
-    this.#metrics.timeToFirstByte.observe(this.#labels(), (performance.now() - this.#receivedAt) / 1000);
+    this.#writeHead(status, rawHead);
     stream.on('data', (chunk: Buffer) => (this.#bytesDown += chunk.length));
     pipeline(stream, this.res).then(
       () => {
@@ -134,6 +125,25 @@ export class RelayRequest implements Dispatchable {
         this.res.destroy();
       },
     );
+  }
+
+  /** A small response that came whole in one control frame (the inline fast path). */
+  respondInline(status: number, rawHead: readonly string[], body: Buffer): void {
+    this.#writeHead(status, rawHead);
+    this.#bytesDown += body.length;
+    this.res.end(body, () => this.#finish(String(status)));
+  }
+
+  #writeHead(status: number, rawHead: readonly string[]): void {
+    if (this.#state !== 'dispatched' && this.#state !== 'accepted') {
+      throw new ProtocolError('unexpected_message', `request ${this.id} is ${this.#state}, not awaiting a response`);
+    }
+    this.#state = 'responding';
+    this.#clearGuard();
+    const headers = userResponseHeaders(rawHead, this.app.translateHeaders ? this.app : undefined);
+    headers.push('x-relay-request-id', this.id);
+    this.res.writeHead(status, headers);
+    this.#metrics.timeToFirstByte.observe(this.#labels(), (performance.now() - this.#receivedAt) / 1000);
   }
 
   /** Ends the request with a relay-made error (or cuts it, if the response already started). */

@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class BackendMetrics {
   readonly registry = new Registry();
@@ -6,6 +6,12 @@ export class BackendMetrics {
     name: 'backend_requests_total',
     help: 'Requests the backend app answered, by route template and status code.',
     labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wsSessionsActive = new Gauge({
+    name: 'backend_ws_sessions_active',
+    help: 'WebSocket sessions currently open on the backend app.',
     registers: [this.registry],
   });
 

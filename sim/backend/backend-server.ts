@@ -4,6 +4,7 @@ import { closeServer, listen } from '../common/listen.ts';
 import { serveOpsPath } from '../common/ops-server.ts';
 import { BackendMetrics } from './backend-metrics.ts';
 import { ROUTES, sendJson, type Route } from './backend-routes.ts';
+import { BackendWebSockets } from './ws-routes.ts';
 
 export interface BackendOptions {
   readonly id: string;
@@ -17,11 +18,14 @@ export class BackendServer {
   readonly #options: BackendOptions;
   readonly #log: Logger;
   readonly #server: http.Server;
+  readonly #webSockets: BackendWebSockets;
 
   constructor(options: BackendOptions, log: Logger) {
     this.#options = options;
     this.#log = log;
     this.#server = http.createServer((req, res) => this.#handle(req, res));
+    this.#webSockets = new BackendWebSockets(this.metrics);
+    this.#server.on('upgrade', (req, socket, head) => this.#webSockets.handleUpgrade(req, socket, head));
     // Long downloads and slow uploads are the point of this app; no server-side request timeout.
     this.#server.requestTimeout = 0;
     this.#server.keepAliveTimeout = 65_000;
@@ -32,6 +36,7 @@ export class BackendServer {
   }
 
   async close(): Promise<void> {
+    this.#webSockets.close();
     await closeServer(this.#server);
   }
 
@@ -43,6 +48,7 @@ export class BackendServer {
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://backend');
     if (serveOpsPath(url.pathname, { registry: this.metrics.registry, isReady: () => true }, res)) return;
+    if (url.pathname === '/ws/closes') return sendJson(res, 200, this.#webSockets.closes);
     const match = this.#match(url.pathname);
     if (!match) {
       this.#count('unmatched', res, 404);

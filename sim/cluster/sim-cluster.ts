@@ -166,6 +166,7 @@ export class SimCluster {
         dispatch: topology.dispatch,
         heartbeat: topology.heartbeat,
         maxRequestHeaders: 60,
+        websocket: topology.websocket,
       };
       return { id, config };
     });

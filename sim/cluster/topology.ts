@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
-import { DispatchSettings, HeartbeatSettings } from '../relay/relay-config.ts';
+import { DispatchSettings, HeartbeatSettings, WebSocketSettings } from '../relay/relay-config.ts';
 
 /** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
 export const BACKEND_TIMEOUTS_MS = { default: 85_000, long: 180_000 } as const;
@@ -35,6 +35,7 @@ export const Topology = z
     apps: z.array(App).min(1),
     dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
+    websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
   })
   .superRefine((topology, ctx) => {
     const groups = topology.groups.map((g) => g.name);

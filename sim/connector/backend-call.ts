@@ -36,14 +36,13 @@ export interface BackendCallContext {
  * Resolves with the backend status; rejects with BackendCallError before the response started.
  */
 export async function callBackend(ctx: BackendCallContext, message: DispatchMessage, app: PublishedAppConfig): Promise<number> {
-  const target = new URL(app.internalUrl);
-  const basePath = target.pathname.replace(/\/$/, '');
+  const target = backendUrl(app, message.path);
   const backendReq = http.request({
     agent: ctx.agent,
     hostname: target.hostname,
     port: target.port,
     method: message.method,
-    path: basePath + message.path,
+    path: target.pathname + target.search,
     headers: [...message.headers, 'host', target.host],
     signal: ctx.signal,
   });
@@ -61,10 +60,15 @@ export async function callBackend(ctx: BackendCallContext, message: DispatchMess
 
   const backendRes = await responded;
   ctx.metrics.backendDuration.observe({ app: app.name }, (performance.now() - started) / 1000);
+  return returnResponse(ctx, message.id, backendRes);
+}
+
+/** Sends a backend response back to the relay: inline when small and of known length, else streamed. */
+export async function returnResponse(ctx: BackendCallContext, id: string, backendRes: http.IncomingMessage): Promise<number> {
   const status = backendRes.statusCode ?? 502;
   const length = Number(backendRes.headers['content-length'] ?? NaN);
-  if (length <= INLINE_BODY_LIMIT) await sendInline(ctx, message.id, backendRes, status);
-  else await streamResponse(ctx, message.id, backendRes, status);
+  if (length <= INLINE_BODY_LIMIT) await sendInline(ctx, id, backendRes, status);
+  else await streamResponse(ctx, id, backendRes, status);
   return status;
 }
 
@@ -106,6 +110,15 @@ async function streamResponse(ctx: BackendCallContext, id: string, backendRes: h
   }
 }
 
+/**
+ * The backend URL for a dispatched path: the app's internal URL, its base path kept. Joined as text
+ * so that a path like `//elsewhere/x` stays a path on the backend, never another host.
+ */
+export function backendUrl(app: PublishedAppConfig, path: string): URL {
+  const base = new URL(app.internalUrl);
+  return new URL(base.origin + base.pathname.replace(/\/$/, '') + (path.startsWith('/') ? path : `/${path}`));
+}
+
 /** Fetches the user's upload from the relay (which only now starts reading it) into the backend. */
 function pullBody(ctx: BackendCallContext, id: string, backendReq: http.ClientRequest): void {
   const body: ClientHttp2Stream = ctx.link.openStream({ ':method': 'GET', ':path': dataPlanePath(id, 'body') }, true);
@@ -120,7 +133,7 @@ function pullBody(ctx: BackendCallContext, id: string, backendReq: http.ClientRe
   );
 }
 
-function classify(err: Error): BackendCallError | Error {
+export function classify(err: Error): BackendCallError | Error {
   if (err instanceof BackendCallError || err.name === 'AbortError') return err;
   return new BackendCallError('backend_unreachable', `backend request failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
 }

@@ -18,6 +18,7 @@ export class ConnectorMetrics {
   readonly requests: Counter<'app' | 'code'>;
   readonly backendDuration: Histogram<'app'>;
   readonly bytes: Counter<'direction'>;
+  readonly wsTunnelsActive: Gauge;
 
   constructor(links: () => Iterable<LinkView>) {
     const registers = [this.registry];
@@ -60,6 +61,11 @@ export class ConnectorMetrics {
       help: 'Time from sending the request to the backend to receiving its response head.',
       labelNames: ['app'],
       buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.wsTunnelsActive = new Gauge({
+      name: 'connector_ws_tunnels_active',
+      help: 'WebSocket sessions this connector is tunnelling to backends right now.',
       registers,
     });
     this.bytes = new Counter({

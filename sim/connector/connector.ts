@@ -2,13 +2,15 @@ import http from 'node:http';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
-import { BackendCallError, callBackend } from './backend-call.ts';
+import { BackendCallError, callBackend, type BackendCallContext } from './backend-call.ts';
+import { openBackendTunnel } from './backend-tunnel.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
 import { RelayLink, type LinkEvents } from './relay-link.ts';
 
-interface ActiveRequest {
+interface ActiveWork {
   readonly link: RelayLink;
+  readonly kind: DispatchMessage['kind'];
   readonly abort: AbortController;
 }
 
@@ -21,7 +23,9 @@ export class Connector {
   readonly #config: ConnectorConfig;
   readonly #log: Logger;
   readonly #links: RelayLink[];
-  readonly #active = new Map<string, ActiveRequest>();
+  readonly #active = new Map<string, ActiveWork>();
+  /** HTTP requests in `#active` (tunnels are counted apart and do not hold a drain up). */
+  #requestsInFlight = 0;
   readonly #agent: http.Agent;
   readonly #ops: OpsServer;
   readonly #ready: Promise<void>;
@@ -60,7 +64,10 @@ export class Connector {
     return { metrics };
   }
 
-  /** Graceful: tell every relay we drain, let in-flight work finish (bounded), then disconnect. */
+  /**
+   * Graceful: tell every relay we drain, let in-flight requests finish (bounded), then disconnect.
+   * WebSocket tunnels close with 1001 at the end: a long-lived session cannot be waited out.
+   */
   async close(): Promise<void> {
     for (const link of this.#links) link.send({ type: 'drain' });
     await this.#drained(this.#config.drainGraceMs);
@@ -76,7 +83,7 @@ export class Connector {
 
   /** Resolves when no request is in flight, or after `graceMs`, whichever comes first. */
   #drained(graceMs: number): Promise<void> {
-    if (this.#active.size === 0) return Promise.resolve();
+    if (this.#requestsInFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(finish, graceMs);
       const self = this;
@@ -92,16 +99,22 @@ export class Connector {
   #serve(link: RelayLink, message: DispatchMessage): void {
     const app = link.apps.get(message.app);
     const abort = new AbortController();
-    this.#active.set(message.id, { link, abort });
-    this.#peak = Math.max(this.#peak, this.#active.size);
-    this.metrics.inflight.set(this.#active.size);
-    this.metrics.inflightPeak.set(this.#peak);
+    this.#active.set(message.id, { link, kind: message.kind, abort });
+    if (message.kind === 'http') {
+      this.#requestsInFlight++;
+      this.#peak = Math.max(this.#peak, this.#requestsInFlight);
+      this.metrics.inflight.set(this.#requestsInFlight);
+      this.metrics.inflightPeak.set(this.#peak);
+    }
     link.send({ type: 'accept', id: message.id });
-    const work = app
-      ? callBackend({ link, agent: this.#agent, metrics: this.metrics, signal: abort.signal }, message, app)
-      : Promise.reject(new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`));
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal };
+    const work = !app
+      ? Promise.reject(new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`))
+      : message.kind === 'ws'
+        ? openBackendTunnel(ctx, message, app, link.tunnelSettings)
+        : callBackend(ctx, message, app);
     work.then(
-      (status) => this.#done(message, String(status)),
+      (outcome) => this.#done(message, String(outcome)),
       (err: Error) => {
         if (err instanceof BackendCallError) {
           link.send({ type: 'fail', id: message.id, code: err.code, detail: err.message });
@@ -117,9 +130,11 @@ export class Connector {
 
   #done(message: DispatchMessage, code: string): void {
     this.#active.delete(message.id);
-    this.metrics.inflight.set(this.#active.size);
     this.metrics.requests.inc({ app: message.app, code });
-    if (this.#active.size === 0) this.#onIdle?.();
+    if (message.kind !== 'http') return;
+    this.#requestsInFlight--;
+    this.metrics.inflight.set(this.#requestsInFlight);
+    if (this.#requestsInFlight === 0) this.#onIdle?.();
   }
 
   #abortLinkWork(link: RelayLink): void {

@@ -11,8 +11,9 @@ import {
   type DispatchMessage,
   type PublishedAppConfig,
   type RelayMessage,
+  type WelcomeMessage,
 } from '../protocol/messages.ts';
-import { Backoff } from './backoff.ts';
+import { Backoff } from '../common/backoff.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import type { ConnectorMetrics } from './connector-metrics.ts';
 
@@ -38,6 +39,8 @@ export interface LinkEvents {
 export class RelayLink {
   readonly relayId: string;
   readonly apps = new Map<string, PublishedAppConfig>();
+  /** WebSocket tunnel settings from the relay's welcome. */
+  tunnelSettings: WelcomeMessage['websocket'] = { maxMessageBytes: 16 << 20, keepaliveMs: 30_000, highWaterBytes: 1 << 20 };
   #state: LinkState = 'connecting';
   #ws: WebSocket | undefined;
   #session: http2.ClientHttp2Session | undefined;
@@ -142,6 +145,7 @@ export class RelayLink {
         this.#dataToken = message.dataToken;
         this.apps.clear();
         for (const app of message.apps) this.apps.set(app.name, app);
+        this.tunnelSettings = message.websocket;
         this.#state = 'registered';
         this.#backoff.connected();
         this.#log.info({ apps: message.apps.length }, 'registered with relay');

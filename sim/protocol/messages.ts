@@ -47,6 +47,12 @@ const Welcome = z.object({
   dataToken: z.string(),
   heartbeat: z.object({ intervalMs: z.number().int().positive(), missed: z.number().int().positive() }),
   apps: z.array(AppConfig),
+  /** How the connector runs its side of WebSocket tunnels. */
+  websocket: z.object({
+    maxMessageBytes: z.number().int().positive(),
+    keepaliveMs: z.number().int().min(0),
+    highWaterBytes: z.number().int().positive(),
+  }),
 });
 const Dispatch = z.object({
   type: z.literal('dispatch'),

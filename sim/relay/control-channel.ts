@@ -13,7 +13,7 @@ import {
 } from '../protocol/messages.ts';
 import type { DispatchTarget } from './group-dispatcher.ts';
 import { ReleasedIds } from './released-ids.ts';
-import type { RelayRequest, RequestOwner } from './relay-request.ts';
+import type { DispatchedWork, WorkOwner } from './dispatched-work.ts';
 import type { RelayContext } from './relay-context.ts';
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
@@ -26,12 +26,15 @@ const CLOSE_PROTOCOL_VIOLATION = 1008;
  * It owns the requests dispatched to that connector until they finish; their ids are honoured on
  * the data plane only for this channel.
  */
-export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwner {
+export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner {
   readonly dataToken = randomBytes(18).toString('base64url');
-  readonly inflight = new Map<string, RelayRequest>();
+  /** Everything dispatched to this connector and not over: requests and WebSocket sessions. */
+  readonly inflight = new Map<string, DispatchedWork>();
   /** Requests this channel held that are over; late messages about them are not violations. */
   readonly released = new ReleasedIds();
   #state: ChannelState = 'handshake';
+  /** HTTP requests in `inflight`: the slots in use. Sessions never take a slot. */
+  #requestsInFlight = 0;
   #hello: HelloMessage | undefined;
   #lastPong = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
@@ -70,33 +73,44 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
   }
 
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.#requestsInFlight;
   }
 
-  assign(request: RelayRequest): void {
-    this.inflight.set(request.id, request);
-    request.dispatchedTo(this);
+  get sessionCount(): number {
+    return this.inflight.size - this.#requestsInFlight;
+  }
+
+  assign(work: DispatchedWork): void {
+    this.inflight.set(work.id, work);
+    if (work.kind === 'http') this.#requestsInFlight++;
+    work.dispatchedTo(this);
     this.#send({
       type: 'dispatch',
-      id: request.id,
-      app: request.app.name,
-      method: request.req.method ?? 'GET',
-      path: request.req.url ?? '/',
-      headers: request.forwardedHeaders,
-      hasBody: request.hasBody,
-      kind: 'http',
-      deadline: Date.now() + request.app.backendTimeoutMs,
+      id: work.id,
+      app: work.app.name,
+      method: work.req.method ?? 'GET',
+      path: work.req.url ?? '/',
+      headers: work.forwardedHeaders,
+      hasBody: work.hasBody,
+      kind: work.kind,
+      deadline: Date.now() + work.app.backendTimeoutMs,
     });
   }
 
-  cancel(request: RelayRequest, reason: string): void {
-    if (this.inflight.has(request.id)) this.#send({ type: 'cancel', id: request.id, reason });
+  cancel(work: DispatchedWork, reason: string): void {
+    if (this.inflight.has(work.id)) this.#send({ type: 'cancel', id: work.id, reason });
   }
 
-  release(request: RelayRequest): void {
-    if (!this.inflight.delete(request.id)) return;
-    this.released.add(request.id);
-    this.#ctx.dispatcher(this.group)?.pump();
+  release(work: DispatchedWork): void {
+    if (!this.#forget(work)) return;
+    this.released.add(work.id);
+    if (work.kind === 'http') this.#ctx.dispatcher(this.group)?.pump();
+  }
+
+  #forget(work: DispatchedWork): boolean {
+    if (!this.inflight.delete(work.id)) return false;
+    if (work.kind === 'http') this.#requestsInFlight--;
+    return true;
   }
 
   /** Answers a protocol violation with an `error` frame, then closes this channel. */
@@ -176,6 +190,11 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
       dataToken: this.dataToken,
       heartbeat: this.#ctx.config.heartbeat,
       apps: this.#ctx.appsOfGroup(hello.group),
+      websocket: {
+        maxMessageBytes: this.#ctx.config.websocket.maxMessageBytes,
+        keepaliveMs: this.#ctx.config.websocket.keepaliveMs,
+        highWaterBytes: this.#ctx.config.websocket.highWaterBytes,
+      },
     });
     this.#startHeartbeat();
     dispatcher.addConnector(this);
@@ -183,7 +202,7 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
   }
 
   /** A request of this connector, or a violation: ids are honoured only for the connector holding them. */
-  #owned(id: string): RelayRequest {
+  #owned(id: string): DispatchedWork {
     const request = this.inflight.get(id);
     if (request) return request;
     const elsewhere = this.#ctx.requests.get(id);
@@ -191,8 +210,8 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
     throw new ProtocolError('unknown_request', `no live request ${id}`);
   }
 
-  #onReject(request: RelayRequest): void {
-    this.inflight.delete(request.id);
+  #onReject(request: DispatchedWork): void {
+    this.#forget(request);
     this.released.add(request.id);
     request.requeued();
     this.#ctx.dispatcher(this.group)?.requeue(request);
@@ -228,6 +247,7 @@ export class ControlChannel implements DispatchTarget<RelayRequest>, RequestOwne
     dispatcher?.removeConnector(this);
     const orphaned = [...this.inflight.values()];
     this.inflight.clear();
+    this.#requestsInFlight = 0;
     for (const request of orphaned) {
       if (request.state === 'dispatched') {
         request.requeued();

@@ -42,6 +42,8 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
       request.attachBody(stream);
     } else if (target.action === 'response' && method === 'POST') {
       request.respond(stream, parseStatus(headers), parseHead(headers));
+    } else if (target.action === 'tunnel' && method === 'POST') {
+      request.openTunnel(stream, parseHead(headers));
     } else {
       throw new ProtocolError('unknown_message', `${String(method)} ${target.action} is not a data-plane operation`);
     }

@@ -44,3 +44,11 @@ test('a draining connector gets no new requests', () => {
     assert.equal(createDispatchPolicy<SlotHolder>(name)(c), c[1], name);
   }
 });
+
+test('sessions (no slot needed) may go to a connector whose slots are all taken', () => {
+  const c = holders(2, 2);
+  for (const name of ['random', 'round-robin', 'least-pending'] as const) {
+    assert.equal(createDispatchPolicy<SlotHolder>(name)(c, true), undefined, name);
+    assert.ok(createDispatchPolicy<SlotHolder>(name)(c, false), name);
+  }
+});

@@ -8,20 +8,23 @@ export interface SlotHolder {
   readonly slots: number;
 }
 
-/** Picks a connector with a free slot, or undefined when all are full. */
-export type DispatchPolicy<T extends SlotHolder> = (connectors: readonly T[]) => T | undefined;
+/**
+ * Picks an accepting connector, or undefined when there is none. With `needsSlot` (HTTP requests)
+ * only connectors with a free slot count; WebSocket sessions never take a slot.
+ */
+export type DispatchPolicy<T extends SlotHolder> = (connectors: readonly T[], needsSlot?: boolean) => T | undefined;
 
-const hasFreeSlot = (c: SlotHolder) => c.accepting && c.inflightCount < c.slots;
+const eligible = (c: SlotHolder, needsSlot: boolean) => c.accepting && (!needsSlot || c.inflightCount < c.slots);
 
 /** App Proxy-like: uniform among the connectors that have a free slot, no affinity. */
 function randomPolicy<T extends SlotHolder>(random: () => number): DispatchPolicy<T> {
-  return (connectors) => {
+  return (connectors, needsSlot = true) => {
     let free = 0;
-    for (const c of connectors) if (hasFreeSlot(c)) free++;
+    for (const c of connectors) if (eligible(c, needsSlot)) free++;
     if (free === 0) return undefined;
     let nth = Math.floor(random() * free);
     for (const c of connectors) {
-      if (hasFreeSlot(c) && nth-- === 0) return c;
+      if (eligible(c, needsSlot) && nth-- === 0) return c;
     }
     return undefined;
   };
@@ -29,11 +32,11 @@ function randomPolicy<T extends SlotHolder>(random: () => number): DispatchPolic
 
 function roundRobinPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
   let cursor = 0;
-  return (connectors) => {
+  return (connectors, needsSlot = true) => {
     for (let step = 0; step < connectors.length; step++) {
       const index = (cursor + step) % connectors.length;
       const candidate = connectors[index]!;
-      if (hasFreeSlot(candidate)) {
+      if (eligible(candidate, needsSlot)) {
         cursor = index + 1;
         return candidate;
       }
@@ -44,10 +47,10 @@ function roundRobinPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
 
 /** Fewest requests in flight wins; ties go to the earliest-registered connector. */
 function leastPendingPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
-  return (connectors) => {
+  return (connectors, needsSlot = true) => {
     let best: T | undefined;
     for (const c of connectors) {
-      if (hasFreeSlot(c) && (!best || c.inflightCount < best.inflightCount)) best = c;
+      if (eligible(c, needsSlot) && (!best || c.inflightCount < best.inflightCount)) best = c;
     }
     return best;
   };

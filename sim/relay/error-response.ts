@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RelayError } from '../protocol/errors.ts';
 
 const PAGE_TITLE = "This corporate app can't be accessed";
@@ -47,4 +48,25 @@ export function sendRelayError(
   if (retryAfterSeconds !== undefined) headers['retry-after'] = retryAfterSeconds;
   res.writeHead(error.status, headers);
   res.end(body);
+}
+
+/**
+ * Writes a whole HTTP/1.1 response straight onto a socket and closes it: for answers given before
+ * Node's response object exists (malformed heads) or after an upgrade took the socket over.
+ */
+export function writeRawResponse(socket: Duplex, status: number, rawHeaders: readonly string[], body: Buffer | string): void {
+  if (!socket.writable) return void socket.destroy();
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`, 'connection: close', `content-length: ${Buffer.byteLength(body)}`];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name !== 'content-length' && name !== 'connection') lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  }
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  socket.end(body);
+}
+
+/** A relay-made error written onto a raw socket (no ServerResponse available). */
+export function writeRawRelayError(socket: Duplex, error: RelayError, requestId: string, accept: string | undefined, extra: readonly string[] = []): void {
+  const { body, contentType } = renderRelayError(error, requestId, accept);
+  writeRawResponse(socket, error.status, ['content-type', contentType, 'x-relay-error', error.code, 'x-relay-request-id', requestId, ...extra], body);
 }

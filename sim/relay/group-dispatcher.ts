@@ -6,6 +6,8 @@ import type { RelayMetrics } from './relay-metrics.ts';
 
 /** A request as the dispatcher sees it. */
 export interface Dispatchable {
+  /** HTTP requests need a free slot; WebSocket sessions only need a connector. */
+  readonly needsSlot: boolean;
   /** Ends the request with a relay error; the dispatcher has already forgotten it. */
   reject(error: RelayError, retryAfterSeconds?: number): void;
 }
@@ -33,6 +35,8 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   readonly #pick: DispatchPolicy<C>;
   readonly #connectors: C[] = [];
   readonly #queue: QueueEntry<R>[] = [];
+  /** Queued entries that need no slot (sessions), so pump() knows whether to look past requests. */
+  #queuedSessions = 0;
 
   constructor(group: string, settings: DispatchSettings, metrics: RelayMetrics, random?: () => number) {
     this.group = group;
@@ -51,8 +55,9 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   }
 
   submit(request: R): void {
-    if (this.#queue.length === 0) {
-      const target = this.#available();
+    // Sessions need no slot, so they do not wait behind requests that do.
+    if (this.#queue.length === 0 || !request.needsSlot) {
+      const target = this.#pick(this.#connectors, request.needsSlot);
       if (target) return this.#assign(target, request, performance.now());
     }
     if (this.#queue.length >= this.#settings.queueLimit) {
@@ -73,9 +78,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   withdraw(request: R): void {
     const index = this.#queue.findIndex((entry) => entry.request === request);
     if (index < 0) return;
-    clearTimeout(this.#queue[index]!.timer);
-    this.#queue.splice(index, 1);
-    this.#updateDepth();
+    this.#remove(index);
   }
 
   addConnector(connector: C): void {
@@ -88,14 +91,23 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
     if (index >= 0) this.#connectors.splice(index, 1);
   }
 
-  /** Dispatches queued requests while some connector has a free slot. Call when a slot frees up. */
+  /**
+   * Dispatches queued work in FIFO order while it can: requests while a slot is free, sessions
+   * while any connector accepts. Call when a slot frees up or a connector arrives.
+   */
   pump(): void {
-    while (this.#queue.length > 0) {
-      const target = this.#available();
-      if (!target) return;
-      const entry = this.#queue.shift()!;
-      clearTimeout(entry.timer);
-      this.#updateDepth();
+    let slotsLeft = true;
+    for (let i = 0; i < this.#queue.length; ) {
+      const entry = this.#queue[i]!;
+      const target = entry.request.needsSlot && !slotsLeft ? undefined : this.#pick(this.#connectors, entry.request.needsSlot);
+      if (!target) {
+        if (!entry.request.needsSlot) return; // no connector accepts at all
+        if (this.#queuedSessions === 0) return; // nothing behind it could go either
+        slotsLeft = false;
+        i++;
+        continue;
+      }
+      this.#remove(i);
       this.#assign(target, entry.request, entry.enqueuedAt);
     }
   }
@@ -106,11 +118,8 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
       clearTimeout(entry.timer);
       entry.request.reject(error);
     }
+    this.#queuedSessions = 0;
     this.#updateDepth();
-  }
-
-  #available(): C | undefined {
-    return this.#pick(this.#connectors);
   }
 
   #assign(target: C, request: R, enqueuedAt: number): void {
@@ -127,14 +136,21 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
     };
     if (atHead) this.#queue.unshift(entry);
     else this.#queue.push(entry);
+    if (!request.needsSlot) this.#queuedSessions++;
+    this.#updateDepth();
+  }
+
+  #remove(index: number): void {
+    const [entry] = this.#queue.splice(index, 1);
+    clearTimeout(entry!.timer);
+    if (!entry!.request.needsSlot) this.#queuedSessions--;
     this.#updateDepth();
   }
 
   #expire(entry: QueueEntry<R>): void {
     const index = this.#queue.indexOf(entry);
     if (index < 0) return;
-    this.#queue.splice(index, 1);
-    this.#updateDepth();
+    this.#remove(index);
     const waitedMs = this.#settings.queueTimeoutMs;
     const error = this.#connectors.length === 0
       ? new RelayError('no_connector', `no connector of group "${this.group}" became available within ${waitedMs} ms`)

@@ -3,11 +3,16 @@ import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { closeServer, listen } from '../common/listen.ts';
 import { RelayError } from '../protocol/errors.ts';
-import { renderRelayError, sendRelayError } from './error-response.ts';
+import { sendRelayError, writeRawRelayError } from './error-response.ts';
 import { countHeaders } from './forward-headers.ts';
 import { AppDirectory } from './published-app.ts';
 import type { RelayContext } from './relay-context.ts';
+import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
 import { RelayRequest } from './relay-request.ts';
+import { RelaySession } from './relay-session.ts';
+import { UserHandshake, validateUpgrade } from './user-handshake.ts';
+import type { Duplex } from 'node:stream';
+import type { PublishedApp } from './published-app.ts';
 
 /** Bounds a client's request head: a slowloris sender is cut after this long. */
 const HEADERS_TIMEOUT_MS = 20_000;
@@ -17,7 +22,8 @@ export class PublicServer {
   readonly #ctx: RelayContext;
   #apps: AppDirectory | undefined;
   readonly #server: http.Server;
-  readonly #hooks;
+  readonly #hooks: WorkHooks;
+  readonly #handshake: UserHandshake;
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
@@ -26,9 +32,11 @@ export class PublicServer {
       (req, res) => this.#onRequest(req, res),
     );
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
+    this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.#handshake = new UserHandshake(ctx.config.websocket);
     this.#hooks = {
-      withdraw: (request: RelayRequest) => ctx.dispatcher(request.app.group)?.withdraw(request),
-      settled: (request: RelayRequest) => ctx.requests.delete(request.id),
+      withdraw: (work: DispatchedWork) => ctx.dispatcher(work.app.group)?.withdraw(work),
+      settled: (work: DispatchedWork) => ctx.requests.delete(work.id),
     };
   }
 
@@ -56,41 +64,58 @@ export class PublicServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const requestId = randomUUID();
-    const app = this.apps.resolve(req.headers.host);
-    if (!app) {
-      return this.#answerError(req, res, requestId, new RelayError('app_not_found', `no published app answers to host "${req.headers.host ?? ''}"`));
+    const routed = this.#route(req);
+    if (routed instanceof RelayError) {
+      req.resume();
+      sendRelayError(req, res, routed, requestId);
+      this.#countUnrouted(req, routed);
+      return;
     }
+    this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
+  }
+
+  /** A WebSocket upgrade: checked here, then dispatched like a request (kind ws, no slot). */
+  #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const requestId = randomUUID();
+    const routed = validateUpgrade(req) ?? this.#route(req);
+    if (routed instanceof RelayError) {
+      writeRawRelayError(socket, routed, requestId, req.headers.accept);
+      this.#countUnrouted(req, routed);
+      return;
+    }
+    const deps = { metrics: this.#ctx.metrics, hooks: this.#hooks, handshake: this.#handshake, settings: this.#ctx.config.websocket };
+    this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
+  }
+
+  /** The app a request is for, or the error that stops it before any dispatch. */
+  #route(req: http.IncomingMessage): PublishedApp | RelayError {
+    const app = this.apps.resolve(req.headers.host);
+    if (!app) return new RelayError('app_not_found', `no published app answers to host "${req.headers.host ?? ''}"`);
     const limit = this.#ctx.config.maxRequestHeaders;
     if (countHeaders(req) > limit) {
-      return this.#answerError(req, res, requestId, new RelayError('request_header_fields_too_large', `the request carries ${countHeaders(req)} headers; at most ${limit} are allowed`));
+      return new RelayError('request_header_fields_too_large', `the request carries ${countHeaders(req)} headers; at most ${limit} are allowed`);
     }
-    const dispatcher = this.#ctx.dispatcher(app.group);
-    if (!dispatcher) throw new Error(`app ${app.name} names unknown group ${app.group}; topology validation should have caught it`);
-    const request = new RelayRequest(requestId, app, req, res, this.#ctx.metrics, this.#hooks);
-    this.#ctx.requests.set(requestId, request);
-    dispatcher.submit(request);
+    return app;
+  }
+
+  #submit(work: DispatchedWork): void {
+    const dispatcher = this.#ctx.dispatcher(work.app.group);
+    if (!dispatcher) throw new Error(`app ${work.app.name} names unknown group ${work.app.group}; topology validation should have caught it`);
+    this.#ctx.requests.set(work.id, work);
+    dispatcher.submit(work);
   }
 
   /** Errors before an app or group is known: counted with `app`/`group` "none". */
-  #answerError(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, error: RelayError): void {
-    req.resume();
-    sendRelayError(req, res, error, requestId);
+  #countUnrouted(req: http.IncomingMessage, error: RelayError): void {
     this.#ctx.metrics.requests.inc({ app: 'none', group: 'none', method: req.method ?? 'GET', code: String(error.status) });
   }
 }
 
 /** Node rejects oversized or malformed heads before any handler runs; answer them in our format. */
 function onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-  if (!socket.writable || (err.code === 'ECONNRESET')) {
-    socket.destroy();
-    return;
-  }
+  if (err.code === 'ECONNRESET') return void socket.destroy();
   const error = err.code === 'HPE_HEADER_OVERFLOW'
     ? new RelayError('request_header_fields_too_large', 'the request head is larger than the relay accepts')
     : new RelayError('bad_request', `malformed request: ${err.code ?? err.message}`);
-  const { body, contentType } = renderRelayError(error, 'none', undefined);
-  socket.end(
-    `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\nconnection: close\r\n` +
-      `content-type: ${contentType}\r\nx-relay-error: ${error.code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  writeRawRelayError(socket, error, 'none', undefined);
 }

@@ -18,6 +18,20 @@ export const HeartbeatSettings = z.object({
 });
 export type HeartbeatSettings = z.infer<typeof HeartbeatSettings>;
 
+export const WebSocketSettings = z.object({
+  /** Largest message relayed; a larger one closes the session with 1009. */
+  maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /** Ping interval on the relay↔user hop (connectors ping their backend hop likewise). */
+  keepaliveMs: z.number().int().min(0).default(30_000),
+  /** Close a session after this long without a message either way; 0 = off. */
+  idleTimeoutMs: z.number().int().min(0).default(0),
+  /** Close a session after this long in all; 0 = off. */
+  maxSessionMs: z.number().int().min(0).default(0),
+  /** Per-session bound on bytes queued towards a slow side before reading the other side pauses. */
+  highWaterBytes: z.number().int().positive().default(1024 * 1024),
+});
+export type WebSocketSettings = z.infer<typeof WebSocketSettings>;
+
 export const RelayAppConfig = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/),
   group: z.string(),
@@ -48,5 +62,6 @@ export const RelayConfig = z.object({
   dispatch: DispatchSettings.default(DispatchSettings.parse({})),
   heartbeat: HeartbeatSettings.default(HeartbeatSettings.parse({})),
   maxRequestHeaders: z.number().int().positive().default(60),
+  websocket: WebSocketSettings.default(WebSocketSettings.parse({})),
 });
 export type RelayConfig = z.infer<typeof RelayConfig>;

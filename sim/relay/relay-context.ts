@@ -4,7 +4,7 @@ import type { ControlChannel } from './control-channel.ts';
 import type { GroupDispatcher } from './group-dispatcher.ts';
 import type { RelayConfig } from './relay-config.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
-import type { RelayRequest } from './relay-request.ts';
+import type { DispatchedWork } from './dispatched-work.ts';
 
 /** Registered control channels, found by the data-plane token each one hands its connector. */
 export class ChannelRegistry {
@@ -33,8 +33,8 @@ export interface RelayContext {
   readonly log: Logger;
   readonly metrics: RelayMetrics;
   /** Every live request by id, whatever its state. */
-  readonly requests: Map<string, RelayRequest>;
+  readonly requests: Map<string, DispatchedWork>;
   readonly channels: ChannelRegistry;
-  dispatcher(group: string): GroupDispatcher<RelayRequest, ControlChannel> | undefined;
+  dispatcher(group: string): GroupDispatcher<DispatchedWork, ControlChannel> | undefined;
   appsOfGroup(group: string): PublishedAppConfig[];
 }

@@ -25,6 +25,9 @@ export class RelayMetrics {
   readonly dispatches: Counter<'group' | 'connector'>;
   readonly bytes: Counter<'app' | 'direction'>;
   readonly protocolErrors: Counter<'code'>;
+  readonly wsSessionsActive: Gauge<'app' | 'group'>;
+  readonly wsSessions: Counter<'app' | 'group' | 'outcome'>;
+  readonly wsMessages: Counter<'app' | 'direction'>;
 
   /**
    * @param groups every configured group, so idle groups still report zeros
@@ -103,6 +106,24 @@ export class RelayMetrics {
     this.bytes = new Counter({
       name: 'relay_bytes_total',
       help: 'Body bytes relayed per app: direction "up" is user to backend, "down" backend to user.',
+      labelNames: ['app', 'direction'],
+      registers,
+    });
+    this.wsSessionsActive = new Gauge({
+      name: 'relay_ws_sessions_active',
+      help: 'WebSocket sessions open through the relay now.',
+      labelNames: ['app', 'group'],
+      registers,
+    });
+    this.wsSessions = new Counter({
+      name: 'relay_ws_sessions_total',
+      help: 'WebSocket sessions ended, by outcome: closed, connector_lost, idle_timeout, max_duration, message_too_big, rejected, user_gone.',
+      labelNames: ['app', 'group', 'outcome'],
+      registers,
+    });
+    this.wsMessages = new Counter({
+      name: 'relay_ws_messages_total',
+      help: 'WebSocket messages relayed: direction "up" user to backend, "down" backend to user.',
       labelNames: ['app', 'direction'],
       registers,
     });

@@ -9,7 +9,7 @@ import { PublicServer } from './public-server.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { ChannelRegistry, type RelayContext } from './relay-context.ts';
 import { RelayMetrics } from './relay-metrics.ts';
-import type { RelayRequest } from './relay-request.ts';
+import type { DispatchedWork } from './dispatched-work.ts';
 
 export interface RelayPorts {
   readonly public: number;
@@ -22,7 +22,7 @@ export class Relay {
   readonly metrics: RelayMetrics;
   readonly #config: RelayConfig;
   readonly #ctx: RelayContext;
-  readonly #dispatchers = new Map<string, GroupDispatcher<RelayRequest, ControlChannel>>();
+  readonly #dispatchers = new Map<string, GroupDispatcher<DispatchedWork, ControlChannel>>();
   readonly #endpoint: ConnectorEndpoint;
   readonly #ops: OpsServer;
   readonly #public: PublicServer;

@@ -1,0 +1,41 @@
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencySummaryMs {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * An HDR histogram of latencies recorded in microseconds (1 µs to 10 min, 3 significant digits),
+ * summarised in milliseconds. Histograms from several workers merge with `add`.
+ */
+export class LatencyHistogram {
+  readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+
+  recordMs(ms: number): void {
+    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
+  summary(): LatencySummaryMs {
+    const h = this.histogram;
+    const ms = (us: number) => Number((us / 1000).toFixed(3));
+    return {
+      count: h.totalCount,
+      p50: ms(h.getValueAtPercentile(50)),
+      p90: ms(h.getValueAtPercentile(90)),
+      p99: ms(h.getValueAtPercentile(99)),
+      p999: ms(h.getValueAtPercentile(99.9)),
+      max: ms(h.maxValue),
+      mean: ms(h.mean),
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import type { IncomingMessage } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
+import { performance } from 'node:perf_hooks';
+import { ProtocolError, RelayError } from '../protocol/errors.ts';
+import { forwardRequestHeaders } from './forward-headers.ts';
+import type { Dispatchable } from './group-dispatcher.ts';
+import type { PublishedApp } from './published-app.ts';
+import type { RelayMetrics } from './relay-metrics.ts';
+
+/** The connector's control channel currently holding a piece of work. */
+export interface WorkOwner {
+  readonly connectorId: string;
+  /** Tells the connector to stop work on it. */
+  cancel(work: DispatchedWork, reason: string): void;
+  /** Frees what it held (a request slot; sessions hold none). */
+  release(work: DispatchedWork): void;
+}
+
+export interface WorkHooks {
+  /** The work is queued and its user went away. */
+  withdraw(work: DispatchedWork): void;
+  /** The work is over; its id is no longer honoured. */
+  settled(work: DispatchedWork): void;
+}
+
+export type WorkState = 'queued' | 'dispatched' | 'accepted' | 'responding' | 'done';
+export type WorkKind = 'http' | 'ws';
+
+/** Extra time the relay allows beyond the connector's own backend timeout before it gives up. */
+const CONNECTOR_GRACE_MS = 5000;
+
+/**
+ * What an HTTP request and a WebSocket session share on their way through the relay: an id, the
+ * queue → dispatched → accepted → responding → done lifecycle, the owning connector, and a
+ * relay-side deadline for a connector that accepted but never answers.
+ */
+export abstract class DispatchedWork implements Dispatchable {
+  abstract readonly kind: WorkKind;
+  abstract readonly hasBody: boolean;
+  readonly id: string;
+  readonly app: PublishedApp;
+  readonly req: IncomingMessage;
+  readonly forwardedHeaders: string[];
+  protected readonly metrics: RelayMetrics;
+  protected readonly hooks: WorkHooks;
+  protected readonly receivedAt = performance.now();
+  protected bodyPulled = false;
+  #state: WorkState = 'queued';
+  #owner: WorkOwner | undefined;
+  #guard: NodeJS.Timeout | undefined;
+
+  constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks) {
+    this.id = id;
+    this.app = app;
+    this.req = req;
+    this.metrics = metrics;
+    this.hooks = hooks;
+    this.forwardedHeaders = forwardRequestHeaders(req);
+  }
+
+  get needsSlot(): boolean {
+    return this.kind === 'http';
+  }
+
+  get state(): WorkState {
+    return this.#state;
+  }
+
+  get owner(): WorkOwner | undefined {
+    return this.#owner;
+  }
+
+  /** Safe to run again elsewhere: no upload was pulled and no response byte reached the user. */
+  get replayable(): boolean {
+    return !this.bodyPulled && (this.#state === 'dispatched' || this.#state === 'accepted');
+  }
+
+  dispatchedTo(owner: WorkOwner): void {
+    this.#state = 'dispatched';
+    this.#owner = owner;
+    this.armGuard();
+  }
+
+  accepted(): void {
+    if (this.#state === 'dispatched') this.#state = 'accepted';
+  }
+
+  /** Back to the queue after its connector went away; the old owner no longer holds it. */
+  requeued(): void {
+    this.clearGuard();
+    this.#owner = undefined;
+    this.#state = 'queued';
+  }
+
+  /** Ends the work with a relay-made error (or cuts it, if the response already started). */
+  abstract reject(error: RelayError, retryAfterSeconds?: number): void;
+  /** The connector streams a response: head in `rawHead`, body on `stream`. */
+  abstract respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void;
+  /** A small response that came whole in one control frame (the inline fast path). */
+  abstract respondInline(status: number, rawHead: readonly string[], body: Buffer): void;
+
+  /** The connector pulls the user's upload. Only HTTP requests with a body have one. */
+  attachBody(_stream: ServerHttp2Stream): void {
+    throw new ProtocolError('unexpected_message', `${this.kind} ${this.id} has no body to pull`);
+  }
+
+  /** The connector opened the WebSocket tunnel. Only sessions have one. */
+  openTunnel(_stream: ServerHttp2Stream, _rawHead: readonly string[]): void {
+    throw new ProtocolError('unexpected_message', `${this.kind} ${this.id} has no tunnel`);
+  }
+
+  /** Moves to `responding`; a response for work not awaiting one is a protocol violation. */
+  protected beginResponse(): void {
+    if (this.#state !== 'dispatched' && this.#state !== 'accepted') {
+      throw new ProtocolError('unexpected_message', `${this.kind} ${this.id} is ${this.#state}, not awaiting a response`);
+    }
+    this.#state = 'responding';
+    this.clearGuard();
+  }
+
+  /** Marks the work done and lets go of it; false if it already was. */
+  protected finishWork(): boolean {
+    if (this.#state === 'done') return false;
+    this.#state = 'done';
+    this.clearGuard();
+    this.#owner?.release(this);
+    this.hooks.settled(this);
+    return true;
+  }
+
+  /** Relay-side bound on a connector that accepted but never answers. */
+  protected armGuard(): void {
+    this.clearGuard();
+    const limitMs = this.app.backendTimeoutMs + CONNECTOR_GRACE_MS;
+    this.#guard = setTimeout(() => {
+      this.#owner?.cancel(this, 'deadline');
+      this.reject(new RelayError('backend_timeout', `no response from the connector within ${limitMs} ms`));
+    }, limitMs);
+  }
+
+  protected clearGuard(): void {
+    if (this.#guard) clearTimeout(this.#guard);
+    this.#guard = undefined;
+  }
+
+  protected elapsedSeconds(): number {
+    return (performance.now() - this.receivedAt) / 1000;
+  }
+}

@@ -69,6 +69,8 @@ export class WsSessionDriver {
   readonly #sessions: DriverSession[] = [];
   readonly #rampTimers: NodeJS.Timeout[] = [];
   #stopping = false;
+  /** Messages start once the ramp is done, so the ramp's handshakes do not colour the RTT. */
+  #sendingFrom = 0;
   #open = 0;
   #peakOpen = 0;
   #failedConnects = 0;
@@ -90,6 +92,7 @@ export class WsSessionDriver {
 
   start(): void {
     const spacingMs = 1000 / this.#options.rampPerSecond;
+    this.#sendingFrom = performance.now() + this.#options.sessions * spacingMs;
     for (let i = 0; i < this.#options.sessions; i++) {
       const session = new DriverSession(i, this.#options.reconnect);
       this.#sessions.push(session);
@@ -210,10 +213,11 @@ export class WsSessionDriver {
       ws.send(text.padEnd(this.#options.messageBytes, 'x'));
     };
     // A random phase spreads sessions over the interval instead of sending in lockstep.
+    const rampLeftMs = Math.max(0, this.#sendingFrom - performance.now());
     session.sender = setTimeout(() => {
       send();
       session.sender = setInterval(send, intervalMs);
-    }, Math.random() * intervalMs);
+    }, rampLeftMs + Math.random() * intervalMs);
   }
 
   #onEcho(session: DriverSession, data: Buffer): void {

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:ws`: WebSocket sessions, direct to the backend vs through relay + connector, in one
+ * run on the same machine:
+ *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, then through the relay;
+ *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
+ *      many were held and the RSS per session summed over relay and connector.
+ * Writes results/ws-bench-<timestamp>.json. Compare the ratios; the machine is shared and noisy.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
+import { parseTopology } from '../../sim/cluster/topology.ts';
+import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '10' },
+    max: { type: 'string', default: '10000' },
+    out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
+  },
+});
+const sessions = Number(values.sessions);
+const durationS = Number(values.duration);
+const maxSessions = Number(values.max);
+for (const [name, value] of Object.entries({ sessions, duration: durationS, max: maxSessions })) {
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`--${name} must be a positive whole number\n`);
+    process.exit(2);
+  }
+}
+
+const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rssBytes(pid: number): Promise<number> {
+  const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+/** Opens `count` sessions, warms up, then measures RTT for `durationS` seconds of 1 message/s each. */
+async function measureRtt(name: string, url: string, host: string | undefined): Promise<WsDriverReport> {
+  process.stderr.write(`  ${name}: ${sessions} sessions x 1 msg/s, 3 s warm-up + ${durationS} s\n`);
+  const warm = new WsSessionDriver({ url, host, sessions, rampPerSecond: 1000, messagesPerSecond: 1, messageBytes: 64, reconnect });
+  warm.start();
+  await warm.waitForOpen(sessions, 60_000);
+  await sleep(3000);
+  await warm.stop();
+  const driver = new WsSessionDriver({ url, host, sessions, rampPerSecond: 1000, messagesPerSecond: 1, messageBytes: 64, reconnect });
+  driver.start();
+  await driver.waitForOpen(sessions, 60_000);
+  await sleep(durationS * 1000 + 1000);
+  const report = await driver.stop();
+  process.stderr.write(`    rtt p50 ${report.rttMs.p50} ms, p99 ${report.rttMs.p99} ms, dropped ${report.dropped}\n`);
+  return report;
+}
+
+const topology = parseTopology({ groups: [{ name: 'default', connectors: 1 }], apps: [{ name: 'echo', group: 'default' }] }, 'ws-bench');
+const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
+process.stderr.write('starting the sim (1 relay, 1 connector, 1 backend)...\n');
+await cluster.start();
+const view = cluster.view();
+const relay = view.relays[0]!;
+const connector = view.connectors[0]!;
+const host = new URL(view.apps[0]!.externalUrl).host;
+const relayWs = `${relay.publicUrl.replace(/^http/, 'ws')}/ws/echo`;
+try {
+  const direct = await measureRtt('direct', `${view.backends[0]!.url.replace(/^http/, 'ws')}/ws/echo`, undefined);
+  const relayed = await measureRtt('relay', relayWs, host);
+
+  process.stderr.write(`  capacity: opening up to ${maxSessions} idle sessions through the relay...\n`);
+  await sleep(1000);
+  const before = { relay: await rssBytes(relay.pid!), connector: await rssBytes(connector.pid!) };
+  const capacity = new WsSessionDriver({ url: relayWs, host, sessions: maxSessions, rampPerSecond: 1000, messagesPerSecond: 0, messageBytes: 64, reconnect });
+  capacity.start();
+  const deadline = Date.now() + maxSessions + 30_000;
+  while (capacity.openSessions < maxSessions && Date.now() < deadline) await sleep(250);
+  await sleep(2000);
+  const held = capacity.openSessions;
+  const after = { relay: await rssBytes(relay.pid!), connector: await rssBytes(connector.pid!) };
+  await capacity.stop(0);
+  const perSessionKiB = (after.relay - before.relay + after.connector - before.connector) / Math.max(1, held) / 1024;
+
+  const report = {
+    kind: 'ws-bench',
+    at: new Date().toISOString(),
+    options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, connectors: 1 },
+    rtt: { direct: direct.rttMs, relay: relayed.rttMs, p99Ratio: Number((relayed.rttMs.p99 / direct.rttMs.p99).toFixed(2)) },
+    dropped: { direct: direct.dropped, relay: relayed.dropped },
+    capacity: {
+      held,
+      target: maxSessions,
+      rssMiB: {
+        relayBefore: before.relay / 2 ** 20,
+        relayAfter: after.relay / 2 ** 20,
+        connectorBefore: before.connector / 2 ** 20,
+        connectorAfter: after.connector / 2 ** 20,
+      },
+      rssPerSessionKiB: Number(perSessionKiB.toFixed(1)),
+    },
+  };
+  await mkdir(values.out, { recursive: true });
+  const file = `${values.out}/ws-bench-${report.at.replace(/[:.]/g, '-')}.json`;
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nRTT at ${sessions} sessions x 1 msg/s   p50 ms   p99 ms`);
+  console.log(`  direct                          ${String(direct.rttMs.p50).padStart(6)}   ${String(direct.rttMs.p99).padStart(6)}`);
+  console.log(`  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}   (p99 ${report.rtt.p99Ratio}x direct)`);
+  console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
+  console.log(`written to ${file}`);
+} finally {
+  await cluster.close();
+}

@@ -106,6 +106,9 @@ export class RelayLink {
     session.on('error', (err) => this.#log.debug({ err }, 'data-plane session error'));
     session.on('close', () => this.#lost(session));
     this.#session = session;
+    // Keepalive on the data-plane hop too (the control channel has the relay's heartbeat).
+    const keepalive = setInterval(() => !session.destroyed && session.ping(() => undefined), this.tunnelSettings.keepaliveMs || 30_000);
+    session.once('close', () => clearInterval(keepalive));
 
     const ws = new WebSocket(this.#url.replace(/^http/, 'ws') + CONTROL_PATH, {
       headers: { authorization: `Bearer ${this.#config.token}` },

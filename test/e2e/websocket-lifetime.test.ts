@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { metricSum, scrape } from '../helpers/prom-text.ts';
+import { startSim } from '../helpers/sim.ts';
+import { closed, openWs } from '../helpers/ws-client.ts';
+
+const sim = await startSim({
+  groups: [{ name: 'default', connectors: 1 }, { name: 'capped', connectors: 1 }],
+  apps: [{ name: 'echo', group: 'default' }, { name: 'capped', group: 'capped' }],
+  websocket: { keepaliveMs: 100, idleTimeoutMs: 400, maxSessionMs: 1500 },
+});
+const hostOf = (app: string) => new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
+
+test('the relay pings the user on its hop (keepalive)', async () => {
+  const { ws } = await openWs(sim.publicUrl, hostOf('echo'), '/ws/echo');
+  const [payload] = (await once(ws, 'ping')) as [Buffer];
+  assert.equal(payload.toString(), 'relay-keepalive');
+  ws.close();
+  await closed(ws);
+});
+
+test('a session idle past idleTimeoutMs is closed with 1001', async () => {
+  const { ws } = await openWs(sim.publicUrl, hostOf('echo'), '/ws/echo');
+  const started = Date.now();
+  const { code, reason } = await closed(ws);
+  const after = Date.now() - started;
+  assert.equal(code, 1001);
+  assert.equal(reason, 'idle timeout');
+  assert.ok(after >= 350 && after < 1200, `closed after ${after} ms`);
+});
+
+test('a busy session is still closed at maxSessionMs', async () => {
+  const { ws } = await openWs(sim.publicUrl, hostOf('capped'), '/ws/echo');
+  const started = Date.now();
+  const chatter = setInterval(() => ws.send('keep me busy'), 50);
+  const { code, reason } = await closed(ws);
+  clearInterval(chatter);
+  const after = Date.now() - started;
+  assert.equal(code, 1001);
+  assert.equal(reason, 'maximum session duration reached');
+  assert.ok(after >= 1400 && after < 2500, `closed after ${after} ms`);
+  const samples = await scrape(sim.view.relays[0]!.metricsUrl);
+  assert.equal(metricSum(samples, 'relay_ws_sessions_total', { app: 'capped', outcome: 'max_duration' }), 1);
+  assert.equal(metricSum(samples, 'relay_ws_sessions_total', { app: 'echo', outcome: 'idle_timeout' }), 1);
+});

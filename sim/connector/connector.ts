@@ -31,6 +31,7 @@ export class Connector {
   readonly #ready: Promise<void>;
   #markReady!: () => void;
   #peak = 0;
+  #draining = false;
   #onIdle: (() => void) | undefined;
 
   constructor(config: ConnectorConfig, log: Logger) {
@@ -69,6 +70,7 @@ export class Connector {
    * WebSocket tunnels close with 1001 at the end: a long-lived session cannot be waited out.
    */
   async close(): Promise<void> {
+    this.#draining = true;
     for (const link of this.#links) link.send({ type: 'drain' });
     await this.#drained(this.#config.drainGraceMs);
     this.destroy();
@@ -97,6 +99,11 @@ export class Connector {
   }
 
   #serve(link: RelayLink, message: DispatchMessage): void {
+    if (this.#draining) {
+      // Crossed our drain on the wire: hand it back so the relay requeues it at the head.
+      link.send({ type: 'reject', id: message.id, reason: 'draining' });
+      return;
+    }
     const app = link.apps.get(message.app);
     const abort = new AbortController();
     this.#active.set(message.id, { link, kind: message.kind, abort });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ServerHttp2Session } from 'node:http2';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { ProtocolError, RelayError } from '../protocol/errors.ts';
@@ -20,6 +21,11 @@ export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
 
 /** WebSocket close code for policy violations (RFC 6455 §7.4.1). */
 const CLOSE_PROTOCOL_VIOLATION = 1008;
+/** How often a request may be replayed on another connector after its connector died. */
+export const MAX_RETRIES = 2;
+
+/** Why a channel ended: the socket closed, heartbeats stopped, the connector broke the protocol, or we shut down. */
+export type ChannelEndReason = 'closed' | 'heartbeat' | 'protocol_error' | 'shutdown';
 
 /**
  * The relay's side of one connector's control channel: handshake, dispatch and accept, liveness.
@@ -38,6 +44,8 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   #hello: HelloMessage | undefined;
   #lastPong = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** This connector's HTTP/2 data-plane sessions; they die with the channel. */
+  readonly #sessions = new Set<ServerHttp2Session>();
   readonly #ws: WebSocket;
   readonly #ctx: RelayContext;
   #log: Logger;
@@ -48,7 +56,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#log = ctx.log;
     ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
     ws.on('pong', () => (this.#lastPong = Date.now()));
-    ws.on('close', () => this.#onClosed());
+    ws.on('close', () => this.#onClosed('closed', Date.now()));
     ws.on('error', (err) => this.#log.warn({ err }, 'control channel error'));
   }
 
@@ -120,13 +128,21 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     if (this.#state === 'closed') return;
     this.#send({ type: 'error', code: error.code, detail: error.message });
     this.#ws.close(CLOSE_PROTOCOL_VIOLATION, error.code);
-    this.#onClosed();
+    this.#onClosed('protocol_error', Date.now());
   }
 
-  /** Closes the channel as if the connector vanished (used on relay shutdown). */
-  terminate(): void {
+  /** Closes the channel as if the connector vanished. */
+  terminate(reason: ChannelEndReason = 'shutdown', since = Date.now()): void {
     this.#ws.terminate();
-    this.#onClosed();
+    this.#onClosed(reason, since);
+  }
+
+  /** Binds a data-plane session to this connector, so that it dies with the channel. */
+  adoptSession(session: ServerHttp2Session): void {
+    if (this.#sessions.has(session)) return;
+    if (this.#state === 'closed') return void session.destroy();
+    this.#sessions.add(session);
+    session.once('close', () => this.#sessions.delete(session));
   }
 
   #send(message: RelayMessage): void {
@@ -228,34 +244,51 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#heartbeat = setInterval(() => {
       if (Date.now() - this.#lastPong > intervalMs * missed) {
         this.#log.warn({ missed }, 'connector missed heartbeats; declaring it dead');
-        this.terminate();
+        this.terminate('heartbeat', this.#lastPong);
         return;
       }
       this.#ws.ping();
     }, intervalMs);
   }
 
-  /** The connector is gone: unaccepted work goes back to the queue, accepted work is lost. */
-  #onClosed(): void {
+  /**
+   * The connector is gone (DESIGN 5): work it had not accepted goes back to the head of the queue;
+   * accepted work that is safe to replay is retried on another connector (at most MAX_RETRIES
+   * times); anything else fails with 502 connector_lost, and its WebSocket sessions close with 1012.
+   * `since` is the last sign of life (last pong, or the close itself), for the detection time.
+   */
+  #onClosed(reason: ChannelEndReason, since: number): void {
     if (this.#state === 'closed') return;
-    const wasRegistered = this.#state !== 'handshake';
+    const previous = this.#state;
     this.#state = 'closed';
     clearInterval(this.#heartbeat);
-    if (!wasRegistered) return;
+    for (const session of this.#sessions) session.destroy();
+    if (previous === 'handshake') return;
     this.#ctx.channels.unregister(this);
     const dispatcher = this.#ctx.dispatcher(this.group);
     dispatcher?.removeConnector(this);
     const orphaned = [...this.inflight.values()];
     this.inflight.clear();
     this.#requestsInFlight = 0;
-    for (const request of orphaned) {
-      if (request.state === 'dispatched') {
-        request.requeued();
-        dispatcher?.requeue(request);
+    const graceful = previous === 'draining' && orphaned.length === 0;
+    if (!graceful && reason !== 'shutdown') {
+      this.#ctx.metrics.failovers.inc({ group: this.group, reason });
+      this.#ctx.metrics.failoverDetection.observe({ group: this.group }, Math.max(0, Date.now() - since) / 1000);
+    }
+    // Requeued at the head in reverse, so they keep their original order in front of newer work.
+    for (const work of orphaned.reverse()) {
+      if (work.state === 'dispatched') {
+        work.requeued();
+        dispatcher?.requeue(work);
+      } else if (work.replayable && work.retries < MAX_RETRIES) {
+        work.retries++;
+        this.#ctx.metrics.retries.inc({ group: this.group, reason: 'connector_lost' });
+        work.requeued();
+        dispatcher?.requeue(work);
       } else {
-        request.reject(new RelayError('connector_lost', `connector ${this.connectorId} was lost mid-request`));
+        work.reject(new RelayError('connector_lost', `connector ${this.connectorId} was lost mid-request`));
       }
     }
-    this.#log.info({ orphaned: orphaned.length }, 'connector unregistered');
+    this.#log.info({ reason, orphaned: orphaned.length, graceful }, 'connector unregistered');
   }
 }

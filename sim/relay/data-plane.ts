@@ -1,4 +1,4 @@
-import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { ProtocolError } from '../protocol/errors.ts';
 import { DATA_HEADERS, parseDataPlanePath } from '../protocol/data-plane-paths.ts';
 import type { RelayContext } from './relay-context.ts';
@@ -26,6 +26,7 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
   const channel = ctx.channels.byToken(typeof token === 'string' ? token : undefined);
   try {
     if (!channel) throw new ProtocolError('unauthorized', 'missing or unknown data-plane token');
+    channel.adoptSession(stream.session as ServerHttp2Session);
     const target = parseDataPlanePath(String(headers[HTTP2_HEADER_PATH]));
     if (!target) throw new ProtocolError('unknown_message', `no data-plane route ${String(headers[HTTP2_HEADER_PATH])}`);
     const request = channel.inflight.get(target.id);

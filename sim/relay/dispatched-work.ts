@@ -45,6 +45,8 @@ export abstract class DispatchedWork implements Dispatchable {
   protected readonly hooks: WorkHooks;
   protected readonly receivedAt = performance.now();
   protected bodyPulled = false;
+  /** Times this work was replayed on another connector after its connector died. */
+  retries = 0;
   #state: WorkState = 'queued';
   #owner: WorkOwner | undefined;
   #guard: NodeJS.Timeout | undefined;

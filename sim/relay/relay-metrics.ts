@@ -25,6 +25,9 @@ export class RelayMetrics {
   readonly dispatches: Counter<'group' | 'connector'>;
   readonly bytes: Counter<'app' | 'direction'>;
   readonly protocolErrors: Counter<'code'>;
+  readonly retries: Counter<'group' | 'reason'>;
+  readonly failovers: Counter<'group' | 'reason'>;
+  readonly failoverDetection: Histogram<'group'>;
   readonly wsSessionsActive: Gauge<'app' | 'group'>;
   readonly wsSessions: Counter<'app' | 'group' | 'outcome'>;
   readonly wsMessages: Counter<'app' | 'direction'>;
@@ -107,6 +110,25 @@ export class RelayMetrics {
       name: 'relay_bytes_total',
       help: 'Body bytes relayed per app: direction "up" is user to backend, "down" backend to user.',
       labelNames: ['app', 'direction'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'relay_retries_total',
+      help: 'Accepted requests replayed on another connector of the group after theirs died (safe to replay only).',
+      labelNames: ['group', 'reason'],
+      registers,
+    });
+    this.failovers = new Counter({
+      name: 'relay_failovers_total',
+      help: 'Connectors declared dead, by reason: closed (socket closed), heartbeat (missed pings), protocol_error.',
+      labelNames: ['group', 'reason'],
+      registers,
+    });
+    this.failoverDetection = new Histogram({
+      name: 'relay_failover_detection_seconds',
+      help: 'Time from a dead connector\'s last sign of life (last heartbeat answer, or the socket close) to the relay declaring it dead.',
+      labelNames: ['group'],
+      buckets: [...DURATION_BUCKETS],
       registers,
     });
     this.wsSessionsActive = new Gauge({

@@ -1,0 +1,209 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeServer, listen } from '../common/listen.ts';
+import type { Toxic, ToxicDirection } from './toxics.ts';
+
+/** A proxied connection: the dialling side, the far side, and which toxics apply to it. */
+interface Link {
+  readonly downstream: net.Socket;
+  readonly upstream: net.Socket;
+  /** Toxic name → whether it applies to this connection (decided once by its toxicity). */
+  readonly applies: Map<string, boolean>;
+  readonly bytes: Record<ToxicDirection, number>;
+}
+
+interface Installed {
+  readonly toxic: Toxic;
+  /** Aborted when the toxic is removed, releasing anything it holds. */
+  readonly removed: AbortController;
+}
+
+/**
+ * A small in-process TCP fault proxy on one connector→relay link, in the manner of toxiproxy: each
+ * toxic is a per-direction stage that can be added or removed live without losing data. A
+ * partition stops reading both ways without closing a socket: the peers see a silent failure and
+ * TCP backpressure, and a heal lets everything through again, in order.
+ */
+export class FaultProxy {
+  readonly #upstream: { host: string; port: number };
+  readonly #server: net.Server;
+  readonly #links = new Set<Link>();
+  readonly #toxics = new Map<string, Installed>();
+  #partition: { promise: Promise<void>; heal: () => void } | undefined;
+
+  constructor(upstream: { host: string; port: number }) {
+    this.#upstream = upstream;
+    this.#server = net.createServer((socket) => void this.#accept(socket));
+  }
+
+  /** Starts listening on loopback; resolves with the proxy's `http://127.0.0.1:<port>` URL. */
+  async start(): Promise<string> {
+    const port = await listen(this.#server, 0, '127.0.0.1');
+    return `http://127.0.0.1:${port}`;
+  }
+
+  get partitioned(): boolean {
+    return this.#partition !== undefined;
+  }
+
+  toxics(): Toxic[] {
+    return [...this.#toxics.values()].map((t) => t.toxic);
+  }
+
+  partition(): void {
+    if (this.#partition) return;
+    let heal!: () => void;
+    const promise = new Promise<void>((resolve) => (heal = resolve));
+    this.#partition = { promise, heal };
+  }
+
+  heal(): void {
+    this.#partition?.heal();
+    this.#partition = undefined;
+  }
+
+  /** Adds (or replaces) a toxic by name; it applies to live and future connections. */
+  addToxic(toxic: Toxic): void {
+    this.removeToxic(toxic.name);
+    const installed = { toxic, removed: new AbortController() };
+    this.#toxics.set(toxic.name, installed);
+    for (const link of this.#links) this.#roll(link, installed);
+  }
+
+  removeToxic(name: string): boolean {
+    const installed = this.#toxics.get(name);
+    if (!installed) return false;
+    this.#toxics.delete(name);
+    installed.removed.abort();
+    return true;
+  }
+
+  /** Heals the partition and removes every toxic. */
+  clear(): void {
+    this.heal();
+    for (const name of [...this.#toxics.keys()]) this.removeToxic(name);
+  }
+
+  async close(): Promise<void> {
+    this.clear();
+    for (const link of this.#links) {
+      link.downstream.destroy();
+      link.upstream.destroy();
+    }
+    await closeServer(this.#server);
+  }
+
+  async #accept(downstream: net.Socket): Promise<void> {
+    downstream.setNoDelay(true);
+    downstream.on('error', () => downstream.destroy());
+    // A partitioned link accepts nothing new either, like dropped SYNs: hold until healed.
+    if (this.#partition) await this.#partition.promise;
+    if (downstream.destroyed) return;
+    const upstream = net.connect({ ...this.#upstream, noDelay: true });
+    upstream.on('error', () => upstream.destroy());
+    const link: Link = { downstream, upstream, applies: new Map(), bytes: { upstream: 0, downstream: 0 } };
+    this.#links.add(link);
+    for (const installed of this.#toxics.values()) this.#roll(link, installed);
+    const closeBoth = () => {
+      downstream.destroy();
+      upstream.destroy();
+      this.#links.delete(link);
+    };
+    downstream.once('close', closeBoth);
+    upstream.once('close', closeBoth);
+    void this.#pump(link, downstream, upstream, 'upstream');
+    void this.#pump(link, upstream, downstream, 'downstream');
+  }
+
+  /** Decides whether a toxic applies to a connection, and arms a reset_peer toxic's timer. */
+  #roll(link: Link, installed: Installed): void {
+    const applies = Math.random() < installed.toxic.toxicity;
+    link.applies.set(installed.toxic.name, applies);
+    if (applies && installed.toxic.type === 'reset_peer') {
+      const timer = setTimeout(() => {
+        link.downstream.resetAndDestroy();
+        link.upstream.resetAndDestroy();
+      }, installed.toxic.attributes.timeout);
+      installed.removed.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }
+  }
+
+  /** Moves one direction's bytes through the gate and the toxics, with backpressure throughout. */
+  async #pump(link: Link, from: net.Socket, to: net.Socket, direction: ToxicDirection): Promise<void> {
+    try {
+      for await (const chunk of from as AsyncIterable<Buffer>) {
+        if (this.#partition) await this.#partition.promise;
+        let pieces: Buffer[] = [chunk];
+        for (const installed of this.#toxics.values()) {
+          if (installed.toxic.stream !== direction || !link.applies.get(installed.toxic.name)) continue;
+          pieces = await applyToxic(installed, pieces, link, direction);
+        }
+        for (const piece of pieces) {
+          if (to.destroyed) return;
+          if (!to.write(piece)) await once(to, 'drain');
+        }
+      }
+      to.end();
+    } catch {
+      to.destroy();
+    }
+  }
+}
+
+/** Runs the pieces of one chunk through one toxic; resolves with what passes on. */
+async function applyToxic(installed: Installed, pieces: Buffer[], link: Link, direction: ToxicDirection): Promise<Buffer[]> {
+  const { toxic, removed } = installed;
+  const signal = removed.signal;
+  const size = pieces.reduce((n, p) => n + p.length, 0);
+  const wait = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
+  switch (toxic.type) {
+    case 'latency': {
+      const jitter = toxic.attributes.jitter * (Math.random() * 2 - 1);
+      await wait(Math.max(0, toxic.attributes.latency + jitter));
+      return pieces;
+    }
+    case 'bandwidth':
+      await wait((size / (toxic.attributes.rate * 1024)) * 1000);
+      return pieces;
+    case 'timeout':
+      if (toxic.attributes.timeout === 0) {
+        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        return pieces;
+      }
+      await wait(toxic.attributes.timeout);
+      if (!signal.aborted) {
+        link.downstream.destroy();
+        link.upstream.destroy();
+        return [];
+      }
+      return pieces;
+    case 'reset_peer':
+      return pieces; // armed in #roll
+    case 'slicer':
+      return slice(pieces, toxic.attributes.average_size, toxic.attributes.size_variation, toxic.attributes.delay, wait);
+    case 'limit_data': {
+      const allowed = toxic.attributes.bytes - link.bytes[direction];
+      link.bytes[direction] += size;
+      if (allowed >= size) return pieces;
+      const kept = Buffer.concat(pieces).subarray(0, Math.max(0, allowed));
+      setImmediate(() => {
+        link.downstream.end();
+        link.upstream.end();
+      });
+      return kept.length > 0 ? [kept] : [];
+    }
+  }
+}
+
+async function slice(pieces: Buffer[], average: number, variation: number, delayUs: number, wait: (ms: number) => Promise<void>): Promise<Buffer[]> {
+  const all = Buffer.concat(pieces);
+  const out: Buffer[] = [];
+  for (let offset = 0; offset < all.length; ) {
+    const size = Math.max(1, average + Math.round((Math.random() * 2 - 1) * variation));
+    out.push(all.subarray(offset, offset + size));
+    offset += size;
+  }
+  if (delayUs > 0) await wait((delayUs / 1000) * out.length);
+  return out;
+}

@@ -1,12 +1,24 @@
 import http from 'node:http';
 import { closeServer, listen } from '../common/listen.ts';
+import type { EventLog } from './event-log.ts';
+import type { FaultInjector } from './fault-injector.ts';
+import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import type { TopologyView } from './sim-cluster.ts';
+
+/** What the control API serves. */
+export interface ControlTarget {
+  view(): TopologyView;
+  readonly events: EventLog;
+  readonly faults: FaultInjector;
+}
 
 /** One Prometheus http_sd target group. */
 interface SdTargetGroup {
   targets: string[];
   labels: Record<string, string>;
 }
+
+const MAX_BODY_BYTES = 64 * 1024;
 
 function hostPort(url: string): string {
   return new URL(url).host;
@@ -21,28 +33,22 @@ export function serviceDiscovery(view: TopologyView): SdTargetGroup[] {
       labels: { job: 'connector', component: 'connector', instance_id: c.id, group: c.group },
     })),
     ...view.backends.map((b) => ({ targets: [hostPort(b.metricsUrl)], labels: { job: 'backend', component: 'backend', instance_id: b.id } })),
+    { targets: [hostPort(view.controlUrl)], labels: { job: 'sim', component: 'controller', instance_id: 'controller' } },
   ];
 }
 
-/** The sim control API (:7070): topology, service discovery, health. */
+/** The sim control API (:7070): topology, service discovery, faults, the event timeline, metrics. */
 export class ControlApi {
   readonly #server: http.Server;
   readonly #host: string;
   readonly #port: number;
+  readonly #target: ControlTarget;
 
-  constructor(host: string, port: number, view: () => TopologyView) {
+  constructor(host: string, port: number, target: ControlTarget) {
     this.#host = host;
     this.#port = port;
-    this.#server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      const json = (status: number, value: unknown) =>
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-      if (req.method !== 'GET') return json(405, { error: `${req.method} is not supported on ${path}` });
-      if (path === '/topology') return json(200, view());
-      if (path === '/sd') return json(200, serviceDiscovery(view()));
-      if (path === '/healthz') return res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      json(404, { error: `no route ${path}; try /topology, /sd or /healthz` });
-    });
+    this.#target = target;
+    this.#server = http.createServer((req, res) => void this.#handle(req, res));
   }
 
   /** Resolves with the control API's URL. */
@@ -54,4 +60,57 @@ export class ControlApi {
   close(): Promise<void> {
     return closeServer(this.#server);
   }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://control');
+    const json = (status: number, value: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(value)}\n`);
+    };
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /topology':
+        return json(200, this.#target.view());
+      case 'GET /sd':
+        return json(200, serviceDiscovery(this.#target.view()));
+      case 'GET /events':
+        return json(200, this.#target.events.list(Number(url.searchParams.get('sinceMs') ?? 0) || 0));
+      case 'GET /healthz':
+        return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      case 'GET /metrics': {
+        const registry = this.#target.events.registry;
+        return void res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+      }
+      case 'POST /faults':
+        return this.#fault(req, json);
+      default:
+        return json(404, { error: `no route ${route}; try GET /topology, /sd, /events, /metrics or POST /faults` });
+    }
+  }
+
+  async #fault(req: http.IncomingMessage, json: (status: number, value: unknown) => void): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      return json(400, { error: `the body must be JSON: ${(err as Error).message}` });
+    }
+    try {
+      const result = await this.#target.faults.inject(parseFaultRequest(body));
+      json(200, { ok: true, ...result });
+    } catch (err) {
+      if (err instanceof FaultRequestError) return json(400, { error: err.message, code: err.code });
+      json(409, { error: `the fault could not be applied: ${(err as Error).message}` });
+    }
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error(`body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString();
 }

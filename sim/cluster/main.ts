@@ -92,4 +92,6 @@ try {
   process.exit(1);
 }
 const view = cluster.view();
+cluster.startFaultPlan();
+if (topology.faults.length > 0) progress(`fault plan: ${topology.faults.map((f) => `${f.action} ${f.target} at ${f.at} ms`).join('; ')}`);
 process.stdout.write(cli.json ? `${JSON.stringify({ event: 'ready', ...view })}\n` : `\n${formatEndpointTable(view)}\n`);

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { RelayConfig } from '../relay/relay-config.ts';
 import type { ConnectorConfig } from '../connector/connector-config.ts';
 import type { BackendConfig } from '../backend/backend-config.ts';
-import { ComponentProcess, type ComponentKind } from './component-process.ts';
+import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
 import { ControlApi } from './control-api.ts';
+import { EventLog } from './event-log.ts';
+import { FaultInjector } from './fault-injector.ts';
+import { parseFaultRequest } from './fault-request.ts';
 import { planPorts, type PortPlan } from './port-plan.ts';
 import { backendTimeoutMs, type Topology } from './topology.ts';
 
@@ -41,7 +44,10 @@ export class SimCluster {
   readonly relays: ComponentProcess[] = [];
   readonly connectors: ComponentProcess[] = [];
   readonly #groupOf = new Map<ComponentProcess, string>();
+  readonly events = new EventLog();
+  readonly faults: FaultInjector;
   readonly #controlApi: ControlApi;
+  readonly #planTimers: NodeJS.Timeout[] = [];
   #controlUrl = '';
 
   constructor(topology: Topology, options: ClusterOptions) {
@@ -51,7 +57,16 @@ export class SimCluster {
     this.#host = options.host ?? '127.0.0.1';
     const totalConnectors = this.topology.groups.reduce((sum, g) => sum + g.connectors, 0);
     this.#ports = planPorts(options.basePort, totalConnectors);
-    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), () => this.view());
+    this.faults = new FaultInjector(
+      {
+        component: (kind, id) => this.#byKind(kind).find((c) => c.id === id),
+        connectorsOfGroup: (group) =>
+          this.topology.groups.some((g) => g.name === group) ? this.connectors.filter((c) => this.#groupOf.get(c) === group) : undefined,
+        connectors: () => this.connectors,
+      },
+      this.events,
+    );
+    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), this);
   }
 
   async start(): Promise<void> {
@@ -66,8 +81,24 @@ export class SimCluster {
     }
   }
 
+  /**
+   * Schedules the topology's fault plan, relative to now. Each entry is injected like a
+   * `POST /faults`; a failure is recorded in the timeline rather than thrown.
+   */
+  startFaultPlan(): void {
+    for (const entry of this.topology.faults) {
+      const request = parseFaultRequest({ action: entry.action, target: entry.target, params: entry.params });
+      this.#planTimers.push(
+        setTimeout(() => {
+          this.faults.inject(request).catch((err: Error) => this.events.state('fault-failed', entry.target, err.message));
+        }, entry.at),
+      );
+    }
+  }
+
   /** Stops connectors (they drain), then relays, then backends. Bounded and idempotent. */
   async close(): Promise<void> {
+    for (const timer of this.#planTimers) clearTimeout(timer);
     await Promise.all(this.connectors.map((c) => c.stop('SIGTERM', 10_000)));
     await Promise.all(this.relays.map((r) => r.stop('SIGTERM', 5_000)));
     await Promise.all(this.backends.map((b) => b.stop('SIGTERM', 5_000)));
@@ -120,10 +151,36 @@ export class SimCluster {
     };
   }
 
+  #byKind(kind: ComponentKind): ComponentProcess[] {
+    return kind === 'backend' ? this.backends : kind === 'relay' ? this.relays : this.connectors;
+  }
+
+  /** Timeline entries for lifecycle changes: up, back, paused, resumed, draining, dead, stopped. */
+  #onState(component: ComponentProcess, state: ProcessState, previous: ProcessState, detail?: string): void {
+    const name = `${component.kind}:${component.id}`;
+    if (state === 'running') {
+      this.events.state(previous === 'paused' ? 'resumed' : this.#everUp.has(component) ? 'back' : 'up', name);
+      this.#everUp.add(component);
+    } else if (state === 'paused' || state === 'draining') {
+      this.events.state(state, name);
+    } else if (state === 'exited') {
+      this.events.state(detail === 'stopped' ? 'stopped' : 'dead', name, detail);
+    }
+  }
+
+  readonly #everUp = new Set<ComponentProcess>();
+
   async #startAll(kind: ComponentKind, configs: { id: string; config: unknown; group?: string }[], waitReady: boolean): Promise<void> {
-    const list = kind === 'backend' ? this.backends : kind === 'relay' ? this.relays : this.connectors;
+    const list = this.#byKind(kind);
     const started = configs.map(({ id, config, group }) => {
-      const child = new ComponentProcess(kind, id, config, this.#options.logLevel ?? 'warn');
+      const child = new ComponentProcess({
+        kind,
+        id,
+        config,
+        pinPorts: pinPorts(kind),
+        logLevel: this.#options.logLevel ?? 'warn',
+        onState: (component, state, previous, detail) => this.#onState(component, state, previous, detail),
+      });
       list.push(child);
       if (group) this.#groupOf.set(child, group);
       return child.start({ waitReady, timeoutMs: this.#options.startTimeoutMs ?? 30_000 }).then(() => {
@@ -189,9 +246,22 @@ export class SimCluster {
           metricsPort: this.#ports.connectorMetrics(index++),
           reconnect: { initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 },
           drainGraceMs: 30_000,
+          faultProxy: true,
         };
         return { id, config, group: group.name };
       }),
     );
+  }
+}
+
+/** A component's config with its ports replaced by the ones it bound, so a restart reuses them. */
+function pinPorts(kind: ComponentKind): (config: unknown, ports: Readonly<Record<string, number>>) => unknown {
+  switch (kind) {
+    case 'backend':
+      return (config, ports) => ({ ...(config as BackendConfig), port: ports['http'] });
+    case 'relay':
+      return (config, ports) => ({ ...(config as RelayConfig), ports: { public: ports['public'], connector: ports['connector'], metrics: ports['metrics'] } });
+    case 'connector':
+      return (config, ports) => ({ ...(config as ConnectorConfig), metricsPort: ports['metrics'] });
   }
 }

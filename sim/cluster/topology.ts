@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
+import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, HeartbeatSettings, WebSocketSettings } from '../relay/relay-config.ts';
 
 /** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
@@ -26,6 +27,22 @@ const App = z.strictObject({
   translateHeaders: z.boolean().default(true),
 });
 
+/** `20s`, `1500ms`, `2m` or a number of milliseconds. */
+export const Duration = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'use a duration like 1500ms, 20s or 2m').transform((text) => {
+    const value = Number.parseFloat(text);
+    return Math.round(text.endsWith('ms') ? value : text.endsWith('m') ? value * 60_000 : value * 1000);
+  }),
+]);
+
+const PlannedFault = z.strictObject({
+  at: Duration,
+  action: z.string(),
+  target: z.string(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const Topology = z
   .strictObject({
     relays: z.number().int().min(1).max(8).default(1),
@@ -36,13 +53,28 @@ export const Topology = z
     dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
+    /** A timed fault plan, run from the moment the sim is ready (DESIGN 3.7). */
+    faults: z.array(PlannedFault).default([]),
   })
   .superRefine((topology, ctx) => {
     const groups = topology.groups.map((g) => g.name);
     const backends = Array.from({ length: topology.backends }, (_, i) => `backend-${i + 1}`);
+    const relayIds = Array.from({ length: topology.relays }, (_, i) => `relay-${i + 1}`);
+    const connectorIds = topology.groups.flatMap((g) => Array.from({ length: g.connectors }, (_, i) => `${g.name}-${i + 1}`));
     duplicates(groups).forEach((i) => ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `duplicate group "${groups[i]}"` }));
     const apps = topology.apps.map((a) => a.name);
     duplicates(apps).forEach((i) => ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `duplicate app "${apps[i]}"` }));
+    topology.faults.forEach((fault, i) => {
+      try {
+        parseFaultRequest({ action: fault.action, target: fault.target, params: fault.params });
+      } catch (err) {
+        if (!(err instanceof FaultRequestError)) throw err;
+        ctx.addIssue({ code: 'custom', path: ['faults', i], message: err.message });
+      }
+      const [kind, name] = fault.target.split(':');
+      const known = kind === 'group' ? groups : kind === 'backend' ? backends : kind === 'relay' ? relayIds : kind === 'connector' ? connectorIds : [];
+      if (name && !known.includes(name)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `no ${kind} "${name}" in this topology` });
+    });
     topology.apps.forEach((app, i) => {
       if (!groups.includes(app.group)) {
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'group'], message: `unknown group "${app.group}" (groups: ${groups.join(', ')})` });

@@ -11,12 +11,22 @@ export interface RunningComponent {
   readonly ready: Promise<void>;
   /** Graceful, bounded shutdown. */
   close(): Promise<void>;
+  /** Handles a command from the sim controller (e.g. a link fault); resolves with its result. */
+  command?(command: unknown): Promise<unknown>;
+}
+
+/** IPC messages the sim controller sends to a component. */
+export interface CommandMessage {
+  readonly type: 'command';
+  readonly id: number;
+  readonly command: unknown;
 }
 
 /** IPC messages a component sends to the sim controller. */
 export type ComponentEvent =
   | { readonly type: 'listening'; readonly ports: Readonly<Record<string, number>> }
-  | { readonly type: 'ready' };
+  | { readonly type: 'ready' }
+  | { readonly type: 'command-result'; readonly id: number; readonly ok: boolean; readonly result?: unknown; readonly error?: string };
 
 export interface ComponentEntry<C> {
   readonly name: string;
@@ -47,6 +57,14 @@ export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
   report({ type: 'listening', ports: running.ports });
   log.info({ ports: running.ports }, `${entry.name} listening`);
   void running.ready.then(() => report({ type: 'ready' }));
+  process.on('message', (message: CommandMessage) => {
+    if (message?.type !== 'command') return;
+    const handle = running.command ?? (() => Promise.reject(new Error(`${entry.name} takes no commands`)));
+    handle(message.command).then(
+      (result) => report({ type: 'command-result', id: message.id, ok: true, result }),
+      (err: Error) => report({ type: 'command-result', id: message.id, ok: false, error: err.message }),
+    );
+  });
 
   let closing = false;
   const shutdown = (reason: string) => {

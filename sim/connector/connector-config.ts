@@ -18,6 +18,8 @@ export const ConnectorConfig = z.object({
       resetAfterMs: z.number().int().positive().default(30_000),
     })
     .default({ initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 }),
+  /** Route every relay link through an in-process fault proxy (so the sim can inject link faults). */
+  faultProxy: z.boolean().default(true),
   /** How long a drain waits for in-flight work before the connector exits anyway. */
   drainGraceMs: z.number().int().min(0).default(30_000),
 });

@@ -6,6 +6,7 @@ import { BackendCallError, callBackend, type BackendCallContext } from './backen
 import { openBackendTunnel } from './backend-tunnel.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
+import { LinkFaults } from './link-faults.ts';
 import { RelayLink, type LinkEvents } from './relay-link.ts';
 
 interface ActiveWork {
@@ -22,7 +23,9 @@ export class Connector {
   readonly metrics: ConnectorMetrics;
   readonly #config: ConnectorConfig;
   readonly #log: Logger;
-  readonly #links: RelayLink[];
+  readonly #links: RelayLink[] = [];
+  readonly #events: LinkEvents;
+  readonly #faults = new LinkFaults();
   readonly #active = new Map<string, ActiveWork>();
   /** HTTP requests in `#active` (tunnels are counted apart and do not hold a drain up). */
   #requestsInFlight = 0;
@@ -41,13 +44,12 @@ export class Connector {
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo' });
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
-    const events: LinkEvents = {
+    this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
       cancel: (_link, id) => this.#active.get(id)?.abort.abort(),
       lost: (link) => this.#abortLinkWork(link),
       registered: () => this.#markReady(),
     };
-    this.#links = config.relays.map((relay) => new RelayLink(relay, config, this.metrics, events, log));
     this.#ops = new OpsServer(config.host, config.metricsPort, {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
@@ -61,8 +63,20 @@ export class Connector {
 
   async start(): Promise<{ metrics: number }> {
     const metrics = await this.#ops.start();
-    for (const link of this.#links) link.start();
+    for (const relay of this.#config.relays) {
+      // Every link goes through its own in-process fault proxy, so links can be cut and degraded.
+      const url = this.#config.faultProxy ? await this.#faults.front(relay.id, relay.url) : relay.url;
+      const link = new RelayLink({ id: relay.id, url }, this.#config, this.metrics, this.#events, this.#log);
+      this.#links.push(link);
+      link.start();
+    }
     return { metrics };
+  }
+
+  /** A link-fault command from the sim controller. */
+  command(command: unknown): Promise<unknown> {
+    if (!this.#config.faultProxy) return Promise.reject(new Error(`connector ${this.#config.id} runs without fault proxies`));
+    return this.#faults.apply(command);
   }
 
   /**
@@ -74,7 +88,7 @@ export class Connector {
     for (const link of this.#links) link.send({ type: 'drain' });
     await this.#drained(this.#config.drainGraceMs);
     this.destroy();
-    await this.#ops.close();
+    await Promise.all([this.#ops.close(), this.#faults.close()]);
   }
 
   destroy(): void {

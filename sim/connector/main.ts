@@ -8,6 +8,6 @@ await runComponent({
   async start(config, log) {
     const connector = new Connector(config, log.child({ connector: config.id, group: config.group }));
     const ports = await connector.start();
-    return { ports, ready: connector.ready, close: () => connector.close() };
+    return { ports, ready: connector.ready, close: () => connector.close(), command: (c) => connector.command(c) };
   },
 });

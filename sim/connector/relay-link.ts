@@ -19,6 +19,8 @@ import type { ConnectorMetrics } from './connector-metrics.ts';
 
 export type LinkState = 'connecting' | 'registered' | 'closed';
 
+const HANDSHAKE_TIMEOUT_MS = 5000;
+
 /** Matches the relay's windows so bulk transfers are not throttled by flow control. */
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
@@ -45,6 +47,7 @@ export class RelayLink {
   #ws: WebSocket | undefined;
   #session: http2.ClientHttp2Session | undefined;
   #dataToken = '';
+  #heartbeat = { intervalMs: 1000, missed: 3 };
   #retry: NodeJS.Timeout | undefined;
   readonly #url: string;
   readonly #config: ConnectorConfig;
@@ -113,7 +116,9 @@ export class RelayLink {
     const ws = new WebSocket(this.#url.replace(/^http/, 'ws') + CONTROL_PATH, {
       headers: { authorization: `Bearer ${this.#config.token}` },
       perMessageDeflate: false,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
+    this.#watchRelayHeartbeat(ws);
     ws.on('open', () =>
       this.send({
         type: 'hello',
@@ -134,6 +139,27 @@ export class RelayLink {
     this.#ws = ws;
   }
 
+  /**
+   * The relay pings every heartbeat interval. A connector that hears none for one interval more
+   * than the relay allows itself assumes a silent failure and dials again (as cloudflared does).
+   */
+  #watchRelayHeartbeat(ws: WebSocket): void {
+    let lastPing = Date.now();
+    ws.on('ping', () => (lastPing = Date.now()));
+    let timer: NodeJS.Timeout | undefined;
+    ws.once('open', () => {
+      lastPing = Date.now();
+      timer = setInterval(() => {
+        const { intervalMs, missed } = this.#heartbeat;
+        if (Date.now() - lastPing > intervalMs * (missed + 1)) {
+          this.#log.warn('no heartbeat from the relay; reconnecting');
+          ws.terminate();
+        }
+      }, this.#heartbeat.intervalMs);
+    });
+    ws.once('close', () => clearInterval(timer));
+  }
+
   #onMessage(raw: string): void {
     let message: RelayMessage;
     try {
@@ -149,6 +175,7 @@ export class RelayLink {
         this.apps.clear();
         for (const app of message.apps) this.apps.set(app.name, app);
         this.tunnelSettings = message.websocket;
+        this.#heartbeat = message.heartbeat;
         this.#state = 'registered';
         this.#backoff.connected();
         this.#log.info({ apps: message.apps.length }, 'registered with relay');

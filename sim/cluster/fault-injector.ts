@@ -1,0 +1,119 @@
+import type { ToxicSpec } from '../faults/toxics.ts';
+import type { ComponentProcess } from './component-process.ts';
+import type { EventLog } from './event-log.ts';
+import { FaultRequestError, LINK_ACTIONS, type FaultParams, type FaultRequest } from './fault-request.ts';
+
+/** What the controller needs from the cluster to inject faults. */
+export interface FaultTargets {
+  component(kind: 'connector' | 'relay' | 'backend', id: string): ComponentProcess | undefined;
+  connectorsOfGroup(group: string): ComponentProcess[] | undefined;
+  connectors(): ComponentProcess[];
+}
+
+export interface FaultResult {
+  readonly action: string;
+  /** The component the fault hit (for `group:` targets, the member picked). */
+  readonly target: string;
+  readonly detail?: string;
+}
+
+/**
+ * Carries out faults (DESIGN 3.5) on real processes and real links: signals for process faults,
+ * commands to the connectors' fault proxies for link faults. Every fault lands in the timeline.
+ */
+export class FaultInjector {
+  readonly #targets: FaultTargets;
+  readonly #log: EventLog;
+
+  constructor(targets: FaultTargets, log: EventLog) {
+    this.#targets = targets;
+    this.#log = log;
+  }
+
+  async inject(request: FaultRequest): Promise<FaultResult> {
+    const { target } = request;
+    if (target.kind === 'relay' && LINK_ACTIONS.has(request.action)) {
+      this.#require('relay', target.name);
+      const connectors = this.#targets.connectors().filter((c) => c.state !== 'exited');
+      await Promise.all(connectors.map((c) => this.#linkFault(c, request, target.name)));
+      return this.#record(request, `relay:${target.name}`, `on the links of ${connectors.length} connector(s)`);
+    }
+    const component = target.kind === 'group' ? this.#pickMember(target.name) : this.#require(target.kind, target.name);
+    const name = `${component.kind}:${component.id}`;
+    if (LINK_ACTIONS.has(request.action)) {
+      if (component.kind !== 'connector') throw new FaultRequestError(`${request.action} is a link fault; target a connector, group or relay`);
+      await this.#linkFault(component, request, undefined);
+      return this.#record(request, name);
+    }
+    this.#record(request, name);
+    switch (request.action) {
+      case 'kill':
+        component.kill();
+        break;
+      case 'pause':
+        component.pause();
+        break;
+      case 'resume':
+        component.resume();
+        break;
+      case 'terminate':
+        void component.terminate();
+        break;
+      case 'restart':
+        void component.restart().catch((err: Error) => this.#log.state('restart-failed', name, err.message));
+        break;
+    }
+    return { action: request.action, target: name };
+  }
+
+  #record(request: FaultRequest, target: string, detail?: string): FaultResult {
+    this.#log.fault(request.action, target, detail ?? (Object.keys(request.params).length ? JSON.stringify(request.params) : undefined));
+    return { action: request.action, target, ...(detail ? { detail } : {}) };
+  }
+
+  #require(kind: 'connector' | 'relay' | 'backend', id: string): ComponentProcess {
+    const component = this.#targets.component(kind, id);
+    if (!component) throw new FaultRequestError(`no ${kind} "${id}" in this sim`);
+    return component;
+  }
+
+  /** `group:<name>` picks one live member at random and says which. */
+  #pickMember(group: string): ComponentProcess {
+    const members = this.#targets.connectorsOfGroup(group);
+    if (!members) throw new FaultRequestError(`no group "${group}" in this sim`);
+    const live = members.filter((c) => c.state === 'running');
+    if (live.length === 0) throw new FaultRequestError(`group "${group}" has no running connector to fault`);
+    return live[Math.floor(Math.random() * live.length)]!;
+  }
+
+  async #linkFault(connector: ComponentProcess, request: FaultRequest, relay: string | undefined): Promise<void> {
+    const on = relay === undefined ? {} : { relay };
+    if (request.action === 'partition') await connector.command({ action: 'partition', ...on });
+    else if (request.action === 'heal') await connector.command({ action: 'heal', ...on });
+    else for (const toxic of toxicsFor(request)) await connector.command({ action: 'add-toxic', ...on, toxic });
+  }
+}
+
+function directions(direction: 'both' | 'upstream' | 'downstream'): ('upstream' | 'downstream')[] {
+  return direction === 'both' ? ['upstream', 'downstream'] : [direction];
+}
+
+/** The toxiproxy-style toxics a link-fault request stands for. */
+function toxicsFor(request: FaultRequest): ToxicSpec[] {
+  switch (request.action) {
+    case 'latency': {
+      const p: FaultParams['latency'] = request.params;
+      return directions(p.direction).map((stream) => ({ type: 'latency', stream, toxicity: p.toxicity, attributes: { latency: p.latencyMs, jitter: p.jitterMs } }));
+    }
+    case 'bandwidth': {
+      const p: FaultParams['bandwidth'] = request.params;
+      return directions(p.direction).map((stream) => ({ type: 'bandwidth', stream, toxicity: p.toxicity, attributes: { rate: p.rateKBps } }));
+    }
+    case 'reset': {
+      const p: FaultParams['reset'] = request.params;
+      return directions(p.direction).map((stream) => ({ type: 'reset_peer', stream, toxicity: p.toxicity, attributes: { timeout: p.afterMs } }));
+    }
+    default:
+      return [];
+  }
+}

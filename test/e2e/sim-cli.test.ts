@@ -50,7 +50,7 @@ test('npm run sim -- --json prints the ready line; after SIGTERM no child proces
   const topology = (await (await fetch(`${ready.controlUrl}/topology`)).json()) as { connectors: unknown[] };
   assert.equal(topology.connectors.length, 5, 'GET /topology matches the ready line');
   const sd = (await (await fetch(`${ready.controlUrl}/sd`)).json()) as { targets: string[]; labels: Record<string, string> }[];
-  assert.equal(sd.length, 7, 'one service-discovery target per component');
+  assert.equal(sd.length, 8, 'one service-discovery target per component, plus the controller');
 
   for (const app of ready.apps) {
     const res = await request(ready.relays[0]!.publicUrl, new URL(app.externalUrl).host, { path: '/echo' });

@@ -38,10 +38,18 @@ export class RelayRequest extends DispatchedWork {
     this.clearGuard(); // an upload may legitimately outlast the backend timeout
     stream.respond({ ':status': 200 });
     this.req.on('data', (chunk: Buffer) => (this.#bytesUp += chunk.length));
-    pipeline(this.req, stream).then(
-      () => this.armGuard(),
-      () => undefined, // the user or the connector went away; the close handlers settle the request
-    );
+    // Not pipeline(): if the connector dies mid-upload, the user must still get its 502, so the
+    // user's request is unhooked and drained rather than destroyed with the stream.
+    this.req.pipe(stream);
+    this.req.once('end', () => this.armGuard());
+    this.req.once('close', () => {
+      if (!this.req.readableEnded) stream.destroy(); // the user abandoned the upload
+    });
+    stream.once('close', () => {
+      if (this.req.readableEnded) return;
+      this.req.unpipe(stream);
+      this.req.resume();
+    });
   }
 
   respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void {

@@ -1,0 +1,31 @@
+import http from 'node:http';
+import { OpenModelRunner } from '../../loadtests/drivers/open-model.ts';
+import type { RunningSim } from './sim.ts';
+
+/** A fixed-rate open-model GET load on one app of a running sim (loopback only). */
+export function getLoad(sim: RunningSim, app: string, path: string, rate: number, durationMs: number): { runner: OpenModelRunner; agent: http.Agent } {
+  const host = new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
+  const origin = new URL(sim.publicUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const runner = new OpenModelRunner({
+    pattern: { kind: 'constant', rate },
+    durationMs,
+    maxInFlight: 2000,
+    send: () =>
+      new Promise((resolve, reject) => {
+        const req = http.get({ hostname: origin.hostname, port: origin.port, path, agent, headers: { host } }, (res) => {
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers['x-relay-error'] ? { errorCode: String(res.headers['x-relay-error']) } : {}) }));
+          res.once('error', reject);
+        });
+        req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'client_timeout' })));
+        req.once('error', reject);
+      }),
+  });
+  return { runner, agent };
+}
+
+export async function fault(controlUrl: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${controlUrl}/faults`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}

@@ -52,3 +52,9 @@ test('sessions (no slot needed) may go to a connector whose slots are all taken'
     assert.ok(createDispatchPolicy<SlotHolder>(name)(c, false), name);
   }
 });
+
+test('least-pending rotates among equally loaded connectors', () => {
+  const pick = createDispatchPolicy<SlotHolder>('least-pending');
+  const c = holders(0, 0, 0);
+  assert.equal(new Set([pick(c), pick(c), pick(c)]).size, 3);
+});

@@ -45,11 +45,14 @@ function roundRobinPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
   };
 }
 
-/** Fewest requests in flight wins; ties go to the earliest-registered connector. */
+/** Fewest requests in flight wins; ties rotate, so an idle group still spreads its work. */
 function leastPendingPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
+  let cursor = 0;
   return (connectors, needsSlot = true) => {
     let best: T | undefined;
-    for (const c of connectors) {
+    const start = cursor++ % Math.max(1, connectors.length);
+    for (let step = 0; step < connectors.length; step++) {
+      const c = connectors[(start + step) % connectors.length]!;
       if (eligible(c, needsSlot) && (!best || c.inflightCount < best.inflightCount)) best = c;
     }
     return best;

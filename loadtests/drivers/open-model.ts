@@ -5,8 +5,10 @@ import { LatencyHistogram, type LatencySummaryMs } from './latency-histogram.ts'
 export interface Outcome {
   /** HTTP status, or 0 when the request failed below HTTP (reset, refused). */
   readonly status: number;
-  /** The relay's `x-relay-error` code, or a transport error code. */
+  /** The relay's `x-relay-error` code, a transport error code, or `verify_failed`. */
   readonly errorCode?: string;
+  /** Body bytes moved (either way). */
+  readonly bytes?: number;
 }
 
 export type ArrivalPattern =
@@ -32,6 +34,8 @@ export interface Interval {
   sent: number;
   ok: number;
   errors: number;
+  bytes: number;
+  readonly byErrorCode: Record<string, number>;
   readonly latency: LatencyHistogram;
 }
 
@@ -44,6 +48,7 @@ export interface OpenModelReport {
   late: number;
   byStatus: Record<string, number>;
   byErrorCode: Record<string, number>;
+  bytes: number;
   latencyMs: LatencySummaryMs;
 }
 
@@ -67,6 +72,7 @@ export class OpenModelRunner {
   #errors = 0;
   #dropped = 0;
   #late = 0;
+  #bytes = 0;
   #inFlight = 0;
   #startedAt = 0;
 
@@ -110,6 +116,7 @@ export class OpenModelRunner {
       late: this.#late,
       byStatus: { ...this.#byStatus },
       byErrorCode: { ...this.#byErrorCode },
+      bytes: this.#bytes,
       latencyMs: this.latency.summary(),
     };
   }
@@ -152,12 +159,15 @@ export class OpenModelRunner {
     this.latency.recordMs(ms);
     interval.latency.recordMs(ms);
     this.#byStatus[outcome.status] = (this.#byStatus[outcome.status] ?? 0) + 1;
-    const failed = outcome.status === 0 || outcome.status >= 400;
+    this.#bytes += outcome.bytes ?? 0;
+    interval.bytes += outcome.bytes ?? 0;
+    const failed = outcome.status === 0 || outcome.status >= 400 || outcome.errorCode !== undefined;
     if (failed) {
       this.#errors++;
       interval.errors++;
       const code = outcome.errorCode ?? `http_${outcome.status}`;
       this.#byErrorCode[code] = (this.#byErrorCode[code] ?? 0) + 1;
+      interval.byErrorCode[code] = (interval.byErrorCode[code] ?? 0) + 1;
     } else {
       this.#ok++;
       interval.ok++;
@@ -167,7 +177,7 @@ export class OpenModelRunner {
   #interval(intendedAt: number): Interval {
     const second = Math.floor((intendedAt - this.#startedAt) / 1000);
     while (this.intervals.length <= second) {
-      this.intervals.push({ second: this.intervals.length, sent: 0, ok: 0, errors: 0, latency: new LatencyHistogram() });
+      this.intervals.push({ second: this.intervals.length, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new LatencyHistogram() });
     }
     return this.intervals[second]!;
   }

@@ -15,6 +15,8 @@ export interface WsDriverOptions {
   readonly messagesPerSecond: number;
   readonly messageBytes: number;
   readonly reconnect: BackoffSettings;
+  /** Called with each round-trip time (ms), e.g. to feed a Prometheus histogram. */
+  readonly onRtt?: (ms: number) => void;
 }
 
 export interface SessionRecord {
@@ -228,6 +230,7 @@ export class WsSessionDriver {
     session.outstanding.delete(seq);
     session.echoed++;
     this.rtt.recordMs(now - sentAt);
+    this.#options.onRtt?.(now - sentAt);
     session.maxGapMs = Math.max(session.maxGapMs, now - session.lastEchoAt);
     session.lastEchoAt = now;
   }

@@ -89,10 +89,14 @@ async function consumeUpload(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 200, { bytes, sha256: hash.digest('hex') });
 }
 
+/** Waits `ms`, or with `?dist=exp` an exponentially distributed time of mean `ms` (M/M/c service). */
 async function delay(ctx: RouteContext): Promise<void> {
-  const ms = intParam(ctx.param, 'ms', 0, MAX_DELAY_MS);
+  const mean = intParam(ctx.param, 'ms', 0, MAX_DELAY_MS);
+  const dist = ctx.url.searchParams.get('dist') ?? 'fixed';
+  if (dist !== 'fixed' && dist !== 'exp') throw new RangeError('dist must be fixed or exp');
+  const ms = dist === 'exp' ? Math.min(MAX_DELAY_MS, -Math.log(1 - Math.random()) * mean) : mean;
   await sleep(ms, undefined, { signal: ctx.signal });
-  sendJson(ctx.res, 200, { delayedMs: ms });
+  sendJson(ctx.res, 200, { delayedMs: Math.round(ms) });
 }
 
 function status(ctx: RouteContext): void {

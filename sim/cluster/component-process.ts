@@ -27,6 +27,8 @@ export interface ComponentSpec {
   readonly logLevel: string;
   /** Lifecycle changes, for the controller's event timeline. */
   readonly onState?: (component: ComponentProcess, state: ProcessState, previous: ProcessState, detail?: string) => void;
+  /** Timeline events the component reports itself. */
+  readonly onEvent?: (action: string, target: string, detail?: string) => void;
 }
 
 /**
@@ -112,6 +114,7 @@ export class ComponentProcess {
       this.#whenUp?.();
       this.#whenUp = undefined;
     }
+    if (event.type === 'event') this.#spec.onEvent?.(event.action, event.target, event.detail);
     if (event.type === 'command-result') {
       const pending = this.#pending.get(event.id);
       if (!pending) return;

@@ -180,6 +180,7 @@ export class SimCluster {
         pinPorts: pinPorts(kind),
         logLevel: this.#options.logLevel ?? 'warn',
         onState: (component, state, previous, detail) => this.#onState(component, state, previous, detail),
+        onEvent: (action, target, detail) => this.events.state(action, target, detail),
       });
       list.push(child);
       if (group) this.#groupOf.set(child, group);

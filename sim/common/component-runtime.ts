@@ -26,12 +26,17 @@ export interface CommandMessage {
 export type ComponentEvent =
   | { readonly type: 'listening'; readonly ports: Readonly<Record<string, number>> }
   | { readonly type: 'ready' }
+  /** Something the controller's timeline should show (e.g. the relay declaring a connector dead). */
+  | { readonly type: 'event'; readonly action: string; readonly target: string; readonly detail?: string }
   | { readonly type: 'command-result'; readonly id: number; readonly ok: boolean; readonly result?: unknown; readonly error?: string };
+
+/** Reports a timeline event to the sim controller (a no-op when run standalone). */
+export type EventReporter = (action: string, target: string, detail?: string) => void;
 
 export interface ComponentEntry<C> {
   readonly name: string;
   readonly schema: z.ZodType<C>;
-  start(config: C, log: Logger): Promise<RunningComponent>;
+  start(config: C, log: Logger, report: EventReporter): Promise<RunningComponent>;
 }
 
 const CLOSE_BOUND_MS = 35_000;
@@ -50,7 +55,8 @@ export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
   const log = createProcessLogger(entry.name, level);
   const config = parseConfig(entry, values.config ?? process.env['RELAY_SIM_CONFIG']);
 
-  const running = await entry.start(config, log).catch((err: Error) => {
+  const reportEvent: EventReporter = (action, target, detail) => report({ type: 'event', action, target, ...(detail ? { detail } : {}) });
+  const running = await entry.start(config, log, reportEvent).catch((err: Error) => {
     log.fatal({ err }, `${entry.name} failed to start`);
     process.exit(1);
   });

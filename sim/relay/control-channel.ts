@@ -215,6 +215,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#startHeartbeat();
     dispatcher.addConnector(this);
     this.#log.info({ slots: hello.slots }, 'connector registered');
+    this.#ctx.report('connector-registered', `connector:${hello.connectorId}`, `on ${this.#ctx.config.id}`);
   }
 
   /** A request of this connector, or a violation: ids are honoured only for the connector holding them. */
@@ -272,8 +273,12 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#requestsInFlight = 0;
     const graceful = previous === 'draining' && orphaned.length === 0;
     if (!graceful && reason !== 'shutdown') {
+      const detectionMs = Math.max(0, Date.now() - since);
       this.#ctx.metrics.failovers.inc({ group: this.group, reason });
-      this.#ctx.metrics.failoverDetection.observe({ group: this.group }, Math.max(0, Date.now() - since) / 1000);
+      this.#ctx.metrics.failoverDetection.observe({ group: this.group }, detectionMs / 1000);
+      this.#ctx.report('connector-dead', `connector:${this.connectorId}`, `${reason}; detected ${detectionMs} ms after its last sign of life, by ${this.#ctx.config.id}`);
+    } else {
+      this.#ctx.report('connector-left', `connector:${this.connectorId}`, `${reason}${graceful ? ' after draining' : ''}`);
     }
     // Requeued at the head in reverse, so they keep their original order in front of newer work.
     for (const work of orphaned.reverse()) {

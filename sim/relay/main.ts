@@ -5,8 +5,8 @@ import { RelayConfig } from './relay-config.ts';
 await runComponent({
   name: 'relay',
   schema: RelayConfig,
-  async start(config, log) {
-    const relay = new Relay(config, log.child({ relay: config.id }));
+  async start(config, log, report) {
+    const relay = new Relay(config, log.child({ relay: config.id }), report);
     const ports = await relay.start();
     return { ports: { ...ports }, ready: Promise.resolve(), close: () => relay.close() };
   },

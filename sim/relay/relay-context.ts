@@ -37,4 +37,6 @@ export interface RelayContext {
   readonly channels: ChannelRegistry;
   dispatcher(group: string): GroupDispatcher<DispatchedWork, ControlChannel> | undefined;
   appsOfGroup(group: string): PublishedAppConfig[];
+  /** Tells the sim controller's timeline about connector state changes the relay sees. */
+  report(action: string, target: string, detail?: string): void;
 }

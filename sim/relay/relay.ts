@@ -27,7 +27,8 @@ export class Relay {
   readonly #ops: OpsServer;
   readonly #public: PublicServer;
 
-  constructor(config: RelayConfig, log: Logger) {
+  /** @param report timeline events for the sim controller (connectors registered, declared dead) */
+  constructor(config: RelayConfig, log: Logger, report: (action: string, target: string, detail?: string) => void = () => undefined) {
     this.#config = config;
     const channels = new ChannelRegistry();
     this.metrics = new RelayMetrics(config.groups, () => channels.all());
@@ -42,6 +43,7 @@ export class Relay {
       channels,
       dispatcher: (group) => this.#dispatchers.get(group),
       appsOfGroup: (group) => this.#appsOfGroup(group),
+      report,
     };
     this.#endpoint = new ConnectorEndpoint(this.#ctx);
     this.#ops = new OpsServer(config.host, config.ports.metrics, { registry: this.metrics.registry, isReady: () => true });

@@ -1,0 +1,189 @@
+/**
+ * `npm run load -- <profile> [options]`: runs a load profile and writes results/<run-id>/.
+ * Exit 0: every threshold passed. 1: a threshold failed. 2: bad usage or the target unreachable.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TopologyError } from '../sim/cluster/topology.ts';
+import { PROFILES } from './profiles/index.ts';
+import type { Profile } from './profiles/profile.ts';
+import { readRun, writeRun } from './report/results.ts';
+import { buildSummary, thresholdValues, type Summary } from './report/summary.ts';
+import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
+import { runProfile } from './run/run-profile.ts';
+import { evaluate, loadSloFile, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
+
+const USAGE = `usage: npm run load -- <profile> [options]
+
+profiles:
+${Object.values(PROFILES).map((p) => `  ${p.name.padEnd(12)} ${p.measures}`).join('\n')}
+
+options:
+  --duration D      run length: 30s, 2m or seconds (default: the profile's)
+  --rate R          HTTP arrivals per second, open model (default: the profile's)
+  --sessions N      WebSocket sessions (profiles with a ws scenario)
+  --connections N   sockets for the HTTP agent / closed-loop connections
+  --closed          closed-loop autocannon baseline instead of the open model (GET only)
+  --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
+  --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
+  --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
+  --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml)
+  --out DIR         results directory (default results/)
+  --compare DIR     an earlier run to compare with, side by side
+  --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
+  --quiet           no progress line`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function seconds(text: string, name: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+  if (!match) usageError(`--${name} must be a duration like 30s, 2m or 500ms; got ${text}`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return unit === 'ms' ? value / 1000 : unit === 'm' ? value * 60 : value;
+}
+
+function positive(text: string | undefined, name: string, fallback: number, allowZero = false): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number; got ${text}`);
+  return value;
+}
+
+function parseCli() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        duration: { type: 'string' },
+        rate: { type: 'string' },
+        sessions: { type: 'string' },
+        connections: { type: 'string' },
+        closed: { type: 'boolean', default: false },
+        slo: { type: 'string' },
+        target: { type: 'string' },
+        control: { type: 'string' },
+        topology: { type: 'string' },
+        out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
+        compare: { type: 'string' },
+        'metrics-port': { type: 'string', default: '9600' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const name = positionals[0];
+  if (!name) usageError('name a profile');
+  if (positionals.length > 1) usageError(`unexpected argument ${positionals[1]}`);
+  const profile = PROFILES[name];
+  if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}`);
+  if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// URL; got ${values.target}`);
+  const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
+  if (durationS <= 0) usageError('--duration must be more than 0');
+  return {
+    profile,
+    durationS,
+    rate: positive(values.rate, 'rate', profile.defaults.rate),
+    sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
+    connections: positive(values.connections, 'connections', profile.defaults.connections),
+    closed: values.closed,
+    slo: values.slo,
+    target: values.target,
+    control: values.control,
+    topology: values.topology,
+    out: values.out,
+    compare: values.compare,
+    metricsPort: positive(values['metrics-port'], 'metrics-port', 9600, true),
+    quiet: values.quiet,
+  };
+}
+
+/** Total slots of the group serving the profile's first HTTP app (for the Erlang C model). */
+function servers(profile: Profile): number | undefined {
+  const app = profile.scenarios.find((s) => s.kind !== 'ws')?.app;
+  const group = profile.topology?.apps.find((a) => a.name === app)?.group;
+  const spec = profile.topology?.groups.find((g) => g.name === group);
+  return spec ? (spec.connectors ?? 3) * (spec.slots ?? 200) : undefined;
+}
+
+const cli = parseCli();
+let thresholds: Threshold[];
+try {
+  thresholds = cli.slo ? await loadSloFile(cli.slo) : cli.profile.thresholds.map((t) => parseThreshold(t));
+} catch (err) {
+  if (err instanceof ThresholdError) usageError(err.message);
+  throw err;
+}
+const compare = cli.compare
+  ? await readRun(cli.compare).catch((err: Error) => usageError(`--compare ${cli.compare}: ${err.message}`))
+  : undefined;
+const say = (line: string) => {
+  if (!cli.quiet) process.stderr.write(`${line}\n`);
+};
+
+let target: RunTarget;
+try {
+  if (cli.target) {
+    target = await externalTarget(cli.target, cli.control);
+  } else {
+    say(`starting the embedded sim for ${cli.profile.name}...`);
+    target = await embeddedTarget(cli.profile, cli.topology, () => undefined);
+  }
+} catch (err) {
+  if (err instanceof TargetUnreachableError || err instanceof TopologyError) usageError(err.message);
+  throw err;
+}
+
+const runId = `${cli.profile.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+const options = {
+  durationS: cli.durationS,
+  rate: cli.rate,
+  sessions: cli.sessions,
+  connections: cli.connections,
+  closed: cli.closed,
+  model: cli.closed ? 'closed' : 'open',
+  ...(servers(cli.profile) ? { servers: servers(cli.profile) } : {}),
+};
+say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
+let summary: Summary;
+try {
+  const live: { values: Record<string, number | null> } = { values: {} };
+  const result = await runProfile(
+    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, thresholds, metricsPort: cli.metricsPort, progress: say },
+    target,
+    () => live.values,
+  );
+  const base = buildSummary(runId, cli.profile.name, target.url, options, result);
+  const values = thresholdValues(base);
+  summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
+  const dir = join(cli.out, runId);
+  await writeRun(dir, { summary, samples: result.samples }, compare);
+  say(`\n${summaryLine(summary)}\nresults: ${dir}/report.html`);
+} finally {
+  await target.close();
+}
+const failed = summary.thresholds.filter((t) => !t.ok);
+for (const t of failed) process.stderr.write(`threshold failed: ${t.expr} (value ${t.value ?? 'not measured'})\n`);
+process.exit(failed.length > 0 || summary.aborted ? 1 : 0);
+
+function summaryLine(s: Summary): string {
+  const parts = [
+    `${s.profile}: ${s.http.requests} requests, ${s.http.errors} errors, ${s.http.rps} req/s, p50 ${s.http.latencyMs.p50} ms, p99 ${s.http.latencyMs.p99} ms`,
+  ];
+  if (s.ws) parts.push(`ws ${s.ws.sessions} sessions, rtt p99 ${s.ws.rttMs.p99} ms, dropped ${s.ws.dropped}, reconnected ${s.ws.reconnected}`);
+  if (s.failover) parts.push(`failover detection ${s.failover.detectionMs ?? '–'} ms, recovery ${s.failover.recoveryMs ?? '–'} ms, retried ${s.failover.retriedRequests}`);
+  parts.push(`thresholds ${s.thresholds.filter((t) => t.ok).length}/${s.thresholds.length} passed`);
+  return parts.join('; ');
+}

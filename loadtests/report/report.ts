@@ -1,0 +1,205 @@
+import { erlangCWaitSeconds } from './erlang-c.ts';
+import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
+import type { Summary } from './summary.ts';
+import type { SecondSample } from '../run/run-profile.ts';
+
+/** A finished run as the report sees it; rebuilt from summary.json and samples.ndjson.gz. */
+export interface RunData {
+  readonly summary: Summary;
+  readonly samples: readonly SecondSample[];
+}
+
+const esc = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v));
+
+/** Every chart of the report. `compare` overlays another run's throughput and p99. */
+export function charts(run: RunData, compare?: RunData): ChartSpec[] {
+  const { summary, samples } = run;
+  const markers = summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}` }));
+  const per = (pick: (s: SecondSample) => number | null) => samples.map((s) => [s.t, pick(s)] as const);
+  const other = (pick: (s: SecondSample) => number | null, name: string): Series[] =>
+    compare ? [{ name: `${name} (${compare.summary.runId})`, points: compare.samples.map((s) => [s.t, pick(s)] as const), dashed: true }] : [];
+  const codes = [...new Set(samples.flatMap((s) => Object.keys(s.http.byErrorCode)))];
+  const list: ChartSpec[] = [
+    {
+      id: 'throughput',
+      title: 'Throughput',
+      xLabel: 'seconds',
+      yLabel: 'requests / s',
+      series: [{ name: 'ok / s', points: per((s) => s.http.ok) }, { name: 'errors / s', points: per((s) => s.http.errors) }, ...other((s) => s.http.ok, 'ok / s')],
+      markers,
+    },
+    {
+      id: 'latency',
+      title: 'Latency percentiles over time (from intended send time)',
+      xLabel: 'seconds',
+      yLabel: 'ms',
+      series: [
+        { name: 'p50', points: per((s) => (s.http.sent ? s.http.p50 : null)) },
+        { name: 'p90', points: per((s) => (s.http.sent ? s.http.p90 : null)) },
+        { name: 'p99', points: per((s) => (s.http.sent ? s.http.p99 : null)) },
+        ...other((s) => (s.http.sent ? s.http.p99 : null), 'p99'),
+      ],
+      markers,
+    },
+    {
+      id: 'errors',
+      title: 'Errors by code',
+      xLabel: 'seconds',
+      yLabel: 'errors / s',
+      series: codes.length ? codes.map((code) => ({ name: code, points: per((s) => s.http.byErrorCode[code] ?? 0) })) : [{ name: 'none', points: per(() => 0) }],
+      markers,
+    },
+    {
+      id: 'queue-wait',
+      title: "Queue wait (relay's metrics)",
+      xLabel: 'seconds',
+      yLabel: 'ms',
+      series: [
+        { name: 'mean', points: per((s) => s.relay?.queueWaitMeanMs ?? null) },
+        { name: 'p99', points: per((s) => s.relay?.queueWaitP99Ms ?? null) },
+      ],
+      markers,
+    },
+    {
+      id: 'websockets',
+      title: 'Active WebSocket sessions',
+      xLabel: 'seconds',
+      yLabel: 'sessions',
+      series: [
+        { name: 'open (client)', points: per((s) => s.ws?.open ?? null) },
+        { name: 'active (relay)', points: per((s) => s.relay?.wsActive ?? null) },
+      ],
+      markers,
+    },
+  ];
+  const queueing = queueingChart(run);
+  if (queueing) list.push(queueing);
+  const components = [...new Set(samples.flatMap((s) => Object.keys(s.memoryMiB ?? {})))];
+  if (components.length) {
+    list.push({
+      id: 'memory',
+      title: 'Process memory (RSS)',
+      xLabel: 'seconds',
+      yLabel: 'MiB',
+      series: components.map((c) => ({ name: c, points: per((s) => s.memoryMiB?.[c] ?? null) })),
+      markers,
+    });
+  }
+  return list;
+}
+
+/** Measured mean queue wait against offered load, with the M/M/c (Erlang C) prediction overlaid. */
+export function queueingModel(run: RunData): { servers: number; serviceMs: number; points: { offered: number; measuredMs: number; predictedMs: number | null }[] } | undefined {
+  const servers = Number(run.summary.options['servers'] ?? 0);
+  const services = run.samples.flatMap((s) => (s.relay?.serviceMeanMs ? [[s.relay.serviceMeanMs, s.relay.dispatched] as const] : []));
+  const weight = services.reduce((n, [, w]) => n + w, 0);
+  if (!servers || !weight) return undefined;
+  const serviceMs = services.reduce((n, [ms, w]) => n + ms * w, 0) / weight;
+  const points = run.samples.flatMap((s) => {
+    if (s.relay?.queueWaitMeanMs === null || s.relay?.queueWaitMeanMs === undefined || s.http.sent === 0) return [];
+    const predicted = erlangCWaitSeconds(s.http.sent, serviceMs / 1000, servers);
+    return [{ offered: s.http.sent, measuredMs: s.relay.queueWaitMeanMs, predictedMs: predicted === null ? null : predicted * 1000 }];
+  });
+  return { servers, serviceMs, points };
+}
+
+function queueingChart(run: RunData): ChartSpec | undefined {
+  const model = queueingModel(run);
+  if (!model) return undefined;
+  const capacity = (model.servers / model.serviceMs) * 1000;
+  const curve: [number, number | null][] = [];
+  for (let i = 1; i <= 60; i++) {
+    const lambda = (capacity * i) / 60;
+    const w = erlangCWaitSeconds(lambda, model.serviceMs / 1000, model.servers);
+    curve.push([lambda, w === null ? null : Math.min(w * 1000, 5000)]);
+  }
+  return {
+    id: 'erlang-c',
+    title: `Queue wait vs offered load: measured vs M/M/c (c = ${model.servers}, S = ${model.serviceMs.toFixed(1)} ms)`,
+    xLabel: 'offered load (requests / s)',
+    yLabel: 'mean queue wait (ms)',
+    series: [
+      { name: 'measured (relay)', points: model.points.map((p) => [p.offered, p.measuredMs] as const), dots: true },
+      { name: 'Erlang C', points: curve },
+    ],
+  };
+}
+
+function summaryRows(s: Summary): [string, unknown][] {
+  return [
+    ['requests', s.http.requests],
+    ['errors', s.http.errors],
+    ['rps', s.http.rps],
+    ['p50 ms', s.http.latencyMs.p50],
+    ['p99 ms', s.http.latencyMs.p99],
+    ['max ms', s.http.latencyMs.max],
+    ['dropped / late', `${s.http.dropped} / ${s.http.late}`],
+    ['queue wait p99 ms (relay)', s.relay.queueWaitP99Ms],
+    ['retries (relay)', s.relay.retries],
+    ['ws sessions / dropped / reconnected', s.ws ? `${s.ws.sessions} / ${s.ws.dropped} / ${s.ws.reconnected}` : null],
+    ['ws rtt p99 ms', s.ws?.rttMs.p99],
+    ['failover detection ms', s.failover?.detectionMs],
+    ['failover recovery ms', s.failover?.recoveryMs],
+  ];
+}
+
+export function renderMarkdown(run: RunData, compare?: RunData): string {
+  const s = run.summary;
+  const lines = [
+    `# ${s.profile}: ${s.runId}`,
+    '',
+    `Target ${s.target}, ${s.startedAt} to ${s.finishedAt}${s.gitSha ? `, git ${s.gitSha.slice(0, 10)}` : ''}.${s.aborted ? ` **Aborted: ${s.aborted}**` : ''}`,
+    '',
+    compare ? `| figure | this run | ${compare.summary.runId} |` : '| figure | value |',
+    compare ? '|---|---|---|' : '|---|---|',
+    ...summaryRows(s).map(([k, v], i) => (compare ? `| ${k} | ${fmt(v)} | ${fmt(summaryRows(compare.summary)[i]![1])} |` : `| ${k} | ${fmt(v)} |`)),
+    '',
+    '## Thresholds',
+    '',
+    '| threshold | value | result |',
+    '|---|---|---|',
+    ...s.thresholds.map((t) => `| \`${t.expr}\` | ${fmt(t.value)} | ${t.ok ? 'pass' : '**FAIL**'} |`),
+    '',
+  ];
+  if (s.faults.length) {
+    lines.push('## Faults', '', '| at (s) | action | target | detection ms | recovery ms |', '|---|---|---|---|---|');
+    for (const f of s.failover?.perFault ?? []) lines.push(`| ${(f.atMs / 1000).toFixed(1)} | ${f.action} | ${f.target} | ${fmt(f.detectionMs)} | ${fmt(f.recoveryMs)} |`);
+    lines.push('');
+  }
+  const model = queueingModel(run);
+  if (model) {
+    lines.push('## Queueing vs Erlang C', '', `c = ${model.servers} slots, measured mean service time ${model.serviceMs.toFixed(1)} ms.`, '', '| offered req/s | measured wait ms | M/M/c wait ms |', '|---|---|---|');
+    for (const p of model.points) lines.push(`| ${p.offered} | ${fmt(p.measuredMs)} | ${fmt(p.predictedMs)} |`);
+    lines.push('');
+  }
+  lines.push('Charts: see report.html.', '');
+  return lines.join('\n');
+}
+
+export function renderHtml(run: RunData, compare?: RunData): string {
+  const s = run.summary;
+  const table = (rows: [string, unknown][]) => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td></tr>`).join('')}</table>`;
+  const compareTable = compare
+    ? `<h2>Compared with ${esc(compare.summary.runId)}</h2><table><tr><th>figure</th><th>this run</th><th>${esc(compare.summary.runId)}</th></tr>${summaryRows(s)
+        .map(([k, v], i) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td><td>${esc(fmt(summaryRows(compare.summary)[i]![1]))}</td></tr>`)
+        .join('')}</table>`
+    : '';
+  const thresholds = s.thresholds.map((t) => `<tr class="${t.ok ? 'pass' : 'fail'}"><td><code>${esc(t.expr)}</code></td><td>${esc(fmt(t.value))}</td><td>${t.ok ? 'pass' : 'FAIL'}</td></tr>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(s.profile)} ${esc(s.runId)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:24px;max-width:1000px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
+tr.fail td{background:#fdd}tr.pass td{background:#efe}.chart{display:block;margin:12px 0;border:1px solid #eee}
+</style></head><body>
+<h1>${esc(s.profile)} <small>${esc(s.runId)}</small></h1>
+<p>Target ${esc(s.target)}; ${esc(s.startedAt)} to ${esc(s.finishedAt)}.${s.aborted ? ` <strong>Aborted: ${esc(s.aborted)}</strong>` : ''}</p>
+${table(summaryRows(s))}
+${compareTable}
+<h2>Thresholds</h2><table><tr><th>threshold</th><th>value</th><th>result</th></tr>${thresholds}</table>
+<h2>Charts</h2>
+${charts(run, compare).map(svgChart).join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,28 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { renderHtml, renderMarkdown, type RunData } from './report.ts';
+import type { Summary } from './summary.ts';
+import type { SecondSample } from '../run/run-profile.ts';
+
+/** Writes results/<run-id>/: summary.json, samples.ndjson.gz, report.md, report.html (DESIGN 3.6). */
+export async function writeRun(dir: string, run: RunData, compare?: RunData): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(run.summary, null, 2)}\n`);
+  await pipeline(Readable.from(run.samples.map((s) => `${JSON.stringify(s)}\n`)), createGzip(), createWriteStream(join(dir, 'samples.ndjson.gz')));
+  await writeFile(join(dir, 'report.md'), renderMarkdown(run, compare));
+  await writeFile(join(dir, 'report.html'), renderHtml(run, compare));
+}
+
+/** Reads a run back from its directory (for --compare, or to rebuild a report). */
+export async function readRun(dir: string): Promise<RunData> {
+  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as Summary;
+  const samples: SecondSample[] = [];
+  const lines = createInterface({ input: createReadStream(join(dir, 'samples.ndjson.gz')).pipe(createGunzip()) });
+  for await (const line of lines) if (line.trim()) samples.push(JSON.parse(line) as SecondSample);
+  return { summary, samples };
+}

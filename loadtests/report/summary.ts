@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import type { LatencySummaryMs } from '../drivers/latency-histogram.ts';
+import type { RunResult } from '../run/run-profile.ts';
+import type { ThresholdResult } from '../run/thresholds.ts';
+
+/** summary.json (DESIGN 3.6). */
+export interface Summary {
+  runId: string;
+  profile: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string;
+  gitSha: string | null;
+  options: Record<string, unknown>;
+  aborted: string | null;
+  http: {
+    requests: number;
+    ok: number;
+    errors: number;
+    dropped: number;
+    late: number;
+    verifyFailures: number;
+    byStatus: Record<string, number>;
+    byErrorCode: Record<string, number>;
+    rps: number;
+    bytesPerSec: number;
+    latencyMs: Omit<LatencySummaryMs, 'count' | 'mean'>;
+    closedLoop?: RunResult['closed'];
+  };
+  ws: { sessions: number; messages: number; rttMs: Omit<LatencySummaryMs, 'count' | 'mean'>; dropped: number; reconnected: number } | null;
+  relay: RunResult['relayTotals'];
+  faults: { at: number; action: string; target: string; ok: boolean }[];
+  /** The sim's timeline during the run (ms since the run started), when its control API was known. */
+  events: RunResult['events'];
+  failover: { detectionMs: number | null; recoveryMs: number | null; failedRequests: number; retriedRequests: number; perFault: RunResult['failover'] } | null;
+  thresholds: ThresholdResult[];
+  scenarios: Record<string, { requests: number; ok: number; errors: number; latencyMs: LatencySummaryMs }>;
+}
+
+function gitSha(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const percentiles = (s: LatencySummaryMs) => ({ p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max });
+const maxOrNull = (values: (number | null)[]) => (values.some((v) => v === null) || values.length === 0 ? null : Math.max(...(values as number[])));
+
+export function buildSummary(runId: string, profile: string, target: string, options: Record<string, unknown>, result: RunResult): Omit<Summary, 'thresholds'> {
+  const reports = Object.values(result.scenarios);
+  const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((n, r) => n + pick(r), 0);
+  const seconds = Math.max(0.001, (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000);
+  const byStatus: Record<string, number> = {};
+  const byErrorCode: Record<string, number> = {};
+  for (const r of reports) {
+    for (const [k, v] of Object.entries(r.byStatus)) byStatus[k] = (byStatus[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.byErrorCode)) byErrorCode[k] = (byErrorCode[k] ?? 0) + v;
+  }
+  const closed = result.closed;
+  const requests = closed ? closed.requests : sum((r) => r.sent);
+  const errors = closed ? closed.errors : sum((r) => r.errors);
+  const hasFaults = result.faults.length > 0;
+  return {
+    runId,
+    profile,
+    target,
+    startedAt: result.startedAt.toISOString(),
+    finishedAt: result.finishedAt.toISOString(),
+    gitSha: gitSha(),
+    options,
+    aborted: result.aborted ?? null,
+    http: {
+      requests,
+      ok: requests - errors,
+      errors,
+      dropped: sum((r) => r.dropped),
+      late: sum((r) => r.late),
+      verifyFailures: byErrorCode['verify_failed'] ?? 0,
+      byStatus,
+      byErrorCode,
+      rps: Number((requests / seconds).toFixed(2)),
+      bytesPerSec: Math.round(sum((r) => r.bytes) / seconds),
+      latencyMs: closed ? { p50: closed.p50, p90: closed.p50, p99: closed.p99, p999: closed.p99, max: closed.p99 } : percentiles(result.latency.summary()),
+      ...(closed ? { closedLoop: closed } : {}),
+    },
+    ws: result.ws
+      ? { sessions: result.ws.sessions.opened, messages: result.ws.messages.echoed, rttMs: percentiles(result.ws.rttMs), dropped: result.ws.dropped, reconnected: result.ws.reconnected }
+      : null,
+    relay: result.relayTotals,
+    faults: result.faults.map((f) => ({ at: Math.round(f.atMs), action: f.action, target: f.target, ok: f.ok })),
+    events: result.events,
+    failover: hasFaults
+      ? {
+          detectionMs: maxOrNull(result.failover.filter((f) => f.detectionMs !== null || ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.detectionMs)),
+          recoveryMs: maxOrNull(result.failover.filter((f) => ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.recoveryMs)),
+          failedRequests: errors,
+          retriedRequests: result.relayTotals.retries,
+          perFault: result.failover,
+        }
+      : null,
+    scenarios: Object.fromEntries(Object.entries(result.scenarios).map(([name, r]) => [name, { requests: r.sent, ok: r.ok, errors: r.errors, latencyMs: r.latencyMs }])),
+  };
+}
+
+/** The flat metric names thresholds refer to (`http.p99`, `ws.dropped`, `failover.detectionMs`, ...). */
+export function thresholdValues(summary: Omit<Summary, 'thresholds'>): Record<string, number | null> {
+  const values: Record<string, number | null> = {
+    'http.requests': summary.http.requests,
+    'http.errors': summary.http.errors,
+    'http.error_rate': summary.http.requests > 0 ? summary.http.errors / summary.http.requests : 0,
+    'http.rps': summary.http.rps,
+    'http.dropped': summary.http.dropped,
+    'verify.failures': summary.http.verifyFailures,
+    'relay.retries': summary.relay.retries,
+    'relay.queueWaitP99Ms': summary.relay.queueWaitP99Ms,
+  };
+  for (const [k, v] of Object.entries(summary.http.latencyMs)) values[`http.${k}`] = summary.http.requests > 0 ? v : null;
+  if (summary.ws) {
+    for (const [k, v] of Object.entries(summary.ws.rttMs)) values[`ws.${k}`] = v;
+    values['ws.dropped'] = summary.ws.dropped;
+    values['ws.reconnected'] = summary.ws.reconnected;
+    values['ws.sessions'] = summary.ws.sessions;
+  }
+  if (summary.failover) {
+    values['failover.detectionMs'] = summary.failover.detectionMs;
+    values['failover.recoveryMs'] = summary.failover.recoveryMs;
+    values['failover.failedRequests'] = summary.failover.failedRequests;
+    values['failover.retriedRequests'] = summary.failover.retriedRequests;
+  }
+  return values;
+}

@@ -1,0 +1,47 @@
+import http from 'node:http';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { DURATION_BUCKETS } from '../../sim/common/buckets.ts';
+import { closeServer, listen } from '../../sim/common/listen.ts';
+import { serveOpsPath } from '../../sim/common/ops-server.ts';
+
+/** The load runner's own metrics (DESIGN 3.4), served on :9600 while a run lasts. */
+export class LoadgenMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'loadgen_requests_total',
+    help: 'Requests the load runner completed, by profile, scenario and outcome (ok, or the error code).',
+    labelNames: ['profile', 'scenario', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'loadgen_latency_seconds',
+    help: 'Client latency from the intended send time (coordinated-omission free), by scenario.',
+    labelNames: ['scenario'] as const,
+    buckets: [...DURATION_BUCKETS],
+    registers: [this.registry],
+  });
+  readonly wsRtt = new Histogram({
+    name: 'loadgen_ws_rtt_seconds',
+    help: 'WebSocket message round-trip time.',
+    buckets: [...DURATION_BUCKETS],
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'loadgen_dropped_total',
+    help: 'Planned requests not sent because too many were in flight (open model), by scenario.',
+    labelNames: ['scenario'] as const,
+    registers: [this.registry],
+  });
+  readonly #server = http.createServer((req, res) => {
+    if (!serveOpsPath((req.url ?? '/').split('?')[0] ?? '/', { registry: this.registry, isReady: () => true }, res)) res.writeHead(404).end();
+  });
+
+  /** Serves /metrics; a port already in use is reported, not fatal (the run goes on without it). */
+  async start(port: number): Promise<number | undefined> {
+    return listen(this.#server, port, '127.0.0.1').catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.#server);
+  }
+}

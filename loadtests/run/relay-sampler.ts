@@ -1,0 +1,89 @@
+import { bucketQuantile, histogramBuckets, metricSum, scrape, type Sample } from './prom-text.ts';
+
+/** What the relay's own metrics said about one second of the run (never estimated on the client). */
+export interface RelaySecond {
+  /** Mean and p99 queue wait of the requests dispatched this second (ms), null if none were. */
+  queueWaitMeanMs: number | null;
+  queueWaitP99Ms: number | null;
+  queueDepth: number;
+  wsActive: number;
+  dispatched: number;
+  retries: number;
+  /** Mean backend service time seen by the connectors this second (ms), when they are scraped. */
+  serviceMeanMs: number | null;
+}
+
+interface Totals {
+  readonly waitSum: number;
+  readonly waitCount: number;
+  readonly waitBuckets: Map<number, number>;
+  readonly retries: number;
+  readonly serviceSum: number;
+  readonly serviceCount: number;
+}
+
+/**
+ * Scrapes the relay (and optionally the connectors) once per second and turns the counters and
+ * histograms into per-second deltas. Also keeps run-wide totals for the summary.
+ */
+export class RelaySampler {
+  readonly #relayMetricsUrl: string;
+  readonly #connectorMetricsUrls: readonly string[];
+  #first: Totals | undefined;
+  #last: Totals | undefined;
+
+  constructor(relayMetricsUrl: string, connectorMetricsUrls: readonly string[] = []) {
+    this.#relayMetricsUrl = relayMetricsUrl;
+    this.#connectorMetricsUrls = connectorMetricsUrls;
+  }
+
+  async sample(): Promise<RelaySecond | undefined> {
+    let relay: Sample[];
+    try {
+      relay = await scrape(this.#relayMetricsUrl);
+    } catch {
+      return undefined; // the relay may be the thing being faulted; a gap is honest
+    }
+    const connectors = (await Promise.all(this.#connectorMetricsUrls.map((url) => scrape(url).catch(() => [] as Sample[])))).flat();
+    const totals: Totals = {
+      waitSum: metricSum(relay, 'relay_queue_wait_seconds_sum'),
+      waitCount: metricSum(relay, 'relay_queue_wait_seconds_count'),
+      waitBuckets: histogramBuckets(relay, 'relay_queue_wait_seconds'),
+      retries: metricSum(relay, 'relay_retries_total'),
+      serviceSum: metricSum(connectors, 'connector_backend_duration_seconds_sum'),
+      serviceCount: metricSum(connectors, 'connector_backend_duration_seconds_count'),
+    };
+    const previous = this.#last ?? totals;
+    this.#first ??= totals;
+    this.#last = totals;
+    const count = totals.waitCount - previous.waitCount;
+    const deltaBuckets = new Map([...totals.waitBuckets].map(([le, n]) => [le, n - (previous.waitBuckets.get(le) ?? 0)]));
+    const serviceCount = totals.serviceCount - previous.serviceCount;
+    return {
+      queueWaitMeanMs: count > 0 ? round(((totals.waitSum - previous.waitSum) / count) * 1000) : null,
+      queueWaitP99Ms: count > 0 ? round((bucketQuantile(0.99, deltaBuckets) ?? 0) * 1000) : null,
+      queueDepth: metricSum(relay, 'relay_queue_depth'),
+      wsActive: metricSum(relay, 'relay_ws_sessions_active'),
+      dispatched: count,
+      retries: totals.retries - previous.retries,
+      serviceMeanMs: serviceCount > 0 ? round(((totals.serviceSum - previous.serviceSum) / serviceCount) * 1000) : null,
+    };
+  }
+
+  /** Run-wide relay figures: retries and queue wait between the first and the last sample. */
+  totals(): { retries: number; queueWaitMeanMs: number | null; queueWaitP99Ms: number | null } {
+    if (!this.#first || !this.#last) return { retries: 0, queueWaitMeanMs: null, queueWaitP99Ms: null };
+    const first = this.#first;
+    const count = this.#last.waitCount - first.waitCount;
+    const buckets = new Map([...this.#last.waitBuckets].map(([le, n]) => [le, n - (first.waitBuckets.get(le) ?? 0)]));
+    return {
+      retries: this.#last.retries - first.retries,
+      queueWaitMeanMs: count > 0 ? round(((this.#last.waitSum - first.waitSum) / count) * 1000) : null,
+      queueWaitP99Ms: count > 0 ? round((bucketQuantile(0.99, buckets) ?? 0) * 1000) : null,
+    };
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,73 @@
+import { fileURLToPath } from 'node:url';
+import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
+import { loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { LoadTarget } from './http-scenarios.ts';
+
+export class TargetUnreachableError extends Error {
+  readonly code = 'target_unreachable';
+  readonly retryable = true;
+}
+
+/** Where a run sends traffic, and where it reads relay-side truth (metrics, events, faults). */
+export interface RunTarget extends LoadTarget {
+  readonly url: string;
+  readonly controlUrl: string | undefined;
+  readonly relayMetricsUrl: string | undefined;
+  readonly connectorMetricsUrls: readonly string[];
+  readonly componentMetrics: readonly { id: string; url: string }[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../sim/topologies/default.yaml', import.meta.url));
+
+/** Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default). */
+export async function embeddedTarget(profile: Profile, topologyPath: string | undefined, onProgress: (m: string) => void): Promise<RunTarget> {
+  const topology = topologyPath
+    ? await loadTopologyFile(topologyPath)
+    : profile.topology
+      ? parseTopology(profile.topology, `profile ${profile.name}`)
+      : await loadTopologyFile(DEFAULT_TOPOLOGY);
+  const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error', onProgress });
+  await cluster.start();
+  const view = cluster.view();
+  const relay = view.relays[0]!;
+  return {
+    url: relay.publicUrl,
+    origin: new URL(relay.publicUrl),
+    hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
+    controlUrl: view.controlUrl,
+    relayMetricsUrl: relay.metricsUrl,
+    connectorMetricsUrls: view.connectors.map((c) => c.metricsUrl),
+    componentMetrics: [...view.relays, ...view.connectors, ...view.backends].map((c) => ({ id: c.id, url: c.metricsUrl })),
+    close: () => cluster.close(),
+  };
+}
+
+/** An existing relay at `url` (e.g. the compose stack); `controlUrl` unlocks relay-side figures and faults. */
+export async function externalTarget(url: string, controlUrl: string | undefined): Promise<RunTarget> {
+  const origin = new URL(url);
+  try {
+    await fetch(new URL('/', origin), { signal: AbortSignal.timeout(3000) });
+  } catch (err) {
+    throw new TargetUnreachableError(`cannot reach ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}. Start the sim (npm run sim) or check --target.`);
+  }
+  let topology: { relays: { metricsUrl: string }[]; connectors: { id: string; metricsUrl: string }[] } | undefined;
+  if (controlUrl) {
+    try {
+      topology = (await (await fetch(`${controlUrl}/topology`, { signal: AbortSignal.timeout(3000) })).json()) as typeof topology;
+    } catch (err) {
+      throw new TargetUnreachableError(`cannot reach the control API at ${controlUrl}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    url,
+    origin,
+    hostOf: (app) => `${app}.localhost:${origin.port || '80'}`,
+    controlUrl,
+    relayMetricsUrl: topology?.relays[0]?.metricsUrl,
+    connectorMetricsUrls: topology?.connectors.map((c) => c.metricsUrl) ?? [],
+    componentMetrics: topology?.connectors.map((c) => ({ id: c.id, url: c.metricsUrl })) ?? [],
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,274 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { LatencyHistogram } from '../drivers/latency-histogram.ts';
+import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelReport } from '../drivers/open-model.ts';
+import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
+import type { Profile, ScenarioSpec } from '../profiles/profile.ts';
+import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
+import { httpSender } from './http-scenarios.ts';
+import { LoadgenMetrics } from './loadgen-metrics.ts';
+import { RelaySampler, type RelaySecond } from './relay-sampler.ts';
+import type { RunTarget } from './run-context.ts';
+import { evaluate, type Threshold } from './thresholds.ts';
+import { metricSum, scrape } from './prom-text.ts';
+
+export interface RunSettings {
+  readonly profile: Profile;
+  readonly durationS: number;
+  readonly rate: number;
+  readonly sessions: number;
+  readonly connections: number;
+  /** Closed-loop autocannon instead of the open model (GET scenarios only). */
+  readonly closed: boolean;
+  readonly thresholds: readonly Threshold[];
+  readonly metricsPort: number;
+  readonly progress: (line: string) => void;
+}
+
+/** One second of a run, as written to samples.ndjson.gz. */
+export interface SecondSample {
+  t: number;
+  http: { sent: number; ok: number; errors: number; bytes: number; p50: number; p90: number; p99: number; max: number; byErrorCode: Record<string, number> };
+  ws: { open: number; sent: number } | null;
+  relay: RelaySecond | null;
+  memoryMiB?: Record<string, number>;
+}
+
+export interface RunResult {
+  startedAt: Date;
+  finishedAt: Date;
+  aborted: string | undefined;
+  scenarios: Record<string, OpenModelReport>;
+  /** Client latency of every HTTP scenario together, from intended send times. */
+  latency: LatencyHistogram;
+  closed: { requests: number; rps: number; p50: number; p99: number; errors: number } | undefined;
+  ws: WsDriverReport | undefined;
+  samples: SecondSample[];
+  faults: InjectedFault[];
+  events: RunEvent[];
+  relayTotals: { retries: number; queueWaitMeanMs: number | null; queueWaitP99Ms: number | null };
+  failover: ReturnType<typeof faultFigures>;
+}
+
+const WS_RECONNECT = { initialMs: 200, maxMs: 5000, resetAfterMs: 10_000 };
+
+/** Executes a profile against a target: open-model HTTP scenarios, WebSocket sessions, the fault plan. */
+export async function runProfile(settings: RunSettings, target: RunTarget, liveValues: () => Record<string, number | null>): Promise<RunResult> {
+  const { profile } = settings;
+  const durationMs = settings.durationS * 1000;
+  const metrics = new LoadgenMetrics();
+  await metrics.start(settings.metricsPort);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(settings.connections, 64) });
+  const abort = new AbortController();
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const faults: InjectedFault[] = [];
+  const relaySamples: (RelaySecond | null)[] = [];
+  const wsSamples: { open: number; sent: number }[] = [];
+  const memory: Record<string, number>[] = [];
+  const sampler = target.relayMetricsUrl ? new RelaySampler(target.relayMetricsUrl, target.connectorMetricsUrls) : undefined;
+  let aborted: string | undefined;
+
+  const httpSpecs = profile.scenarios.filter((s): s is Exclude<ScenarioSpec, { kind: 'ws' }> => s.kind !== 'ws');
+  const wsSpec = profile.scenarios.find((s) => s.kind === 'ws');
+  const runners = new Map<string, OpenModelRunner>();
+  if (!settings.closed) {
+    for (const spec of httpSpecs) runners.set(spec.name, openModelRunner(spec, settings, target, agent, metrics, durationMs));
+  }
+  const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
+  ws?.start();
+
+  const timers = (profile.faults ?? []).filter((f) => f.atS * 1000 < durationMs).map((f) =>
+    setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000),
+  );
+  if ((profile.faults ?? []).length > 0 && !target.controlUrl) settings.progress('no --control URL: the fault plan is skipped');
+
+  let second = 0;
+  const ticker = setInterval(() => {
+    second++;
+    void (async () => {
+      relaySamples[second - 1] = (await sampler?.sample()) ?? null;
+      if (ws) wsSamples[second - 1] = { open: ws.openSessions, sent: ws.messagesSent };
+      if (profile.trackMemory) memory[second - 1] = await memoryOf(target);
+      settings.progress(progressLine(second, runners, ws, faults, relaySamples[second - 1]));
+      const failing = settings.thresholds.find((t) => t.abortOnFail && second >= t.delayAbortEvalS && !evaluate(t, liveValues()).ok);
+      if (failing && !aborted) {
+        aborted = `threshold "${failing.expr}" failed at ${second} s (abortOnFail)`;
+        abort.abort();
+      }
+    })();
+  }, 1000);
+
+  await sampler?.sample();
+  let closed: RunResult['closed'];
+  const httpRuns = [...runners].map(async ([name, runner]) => [name, await runner.run(abort.signal)] as const);
+  if (settings.closed) closed = await closedLoop(httpSpecs, settings, target);
+  const scenarioReports = Object.fromEntries(await Promise.all(httpRuns));
+  if (ws) await waitUntil(t0 + durationMs, abort.signal);
+  const wsReport = ws ? await ws.stop() : undefined;
+  clearInterval(ticker);
+  for (const timer of timers) clearTimeout(timer);
+  agent.destroy();
+  await metrics.close();
+  const finishedAt = new Date();
+
+  const events = await fetchEvents(target.controlUrl, startedAt.getTime());
+  const latency = new LatencyHistogram();
+  for (const runner of runners.values()) latency.add(runner.latency);
+  const intervals = mergeIntervals([...runners.values()]);
+  const samples: SecondSample[] = intervals.map((interval, i) => {
+    const summary = interval.latency.summary();
+    return {
+      t: i,
+      http: { sent: interval.sent, ok: interval.ok, errors: interval.errors, bytes: interval.bytes, p50: summary.p50, p90: summary.p90, p99: summary.p99, max: summary.max, byErrorCode: interval.byErrorCode },
+      ws: wsSamples[i] ?? null,
+      relay: relaySamples[i] ?? null,
+      ...(memory[i] ? { memoryMiB: memory[i] } : {}),
+    };
+  });
+  return {
+    startedAt,
+    finishedAt,
+    aborted,
+    scenarios: scenarioReports,
+    latency,
+    closed,
+    ws: wsReport,
+    samples,
+    faults,
+    events,
+    relayTotals: sampler?.totals() ?? { retries: 0, queueWaitMeanMs: null, queueWaitP99Ms: null },
+    failover: faultFigures(faults, events, intervals),
+  };
+}
+
+function openModelRunner(
+  spec: Exclude<ScenarioSpec, { kind: 'ws' }>,
+  settings: RunSettings,
+  target: RunTarget,
+  agent: http.Agent,
+  metrics: LoadgenMetrics,
+  durationMs: number,
+): OpenModelRunner {
+  const rate = settings.rate * spec.share;
+  const kind = spec.kind === 'get' && spec.pattern ? spec.pattern : settings.profile.arrival;
+  const pattern: ArrivalPattern =
+    kind === 'ramp' ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate } : { kind, rate };
+  const send = httpSender(spec, target, agent);
+  const latency = metrics.latency.labels(spec.name);
+  return new OpenModelRunner({
+    pattern,
+    durationMs,
+    maxInFlight: Math.max(1000, Math.ceil(rate * 30)),
+    send: async (intendedAt) => {
+      const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));
+      latency.observe((performance.now() - intendedAt) / 1000);
+      metrics.requests.inc({ profile: settings.profile.name, scenario: spec.name, outcome: outcome.errorCode ?? 'ok' });
+      return outcome;
+    },
+  });
+}
+
+function wsDriver(spec: Extract<ScenarioSpec, { kind: 'ws' }>, settings: RunSettings, target: RunTarget, metrics: LoadgenMetrics): WsSessionDriver {
+  return new WsSessionDriver({
+    url: `${target.origin.origin.replace(/^http/, 'ws')}/ws/echo`,
+    host: target.hostOf(spec.app),
+    sessions: settings.sessions,
+    rampPerSecond: 500,
+    messagesPerSecond: spec.messagesPerSecond,
+    messageBytes: spec.messageBytes,
+    reconnect: WS_RECONNECT,
+    onRtt: (ms) => metrics.wsRtt.observe(ms / 1000),
+  });
+}
+
+async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings, target: RunTarget): Promise<RunResult['closed']> {
+  const get = specs.find((s) => s.kind === 'get');
+  if (!get || get.kind !== 'get') throw new Error('--closed needs a profile with a GET scenario');
+  const result = await autocannon({
+    url: new URL(get.path, target.origin).href,
+    connections: settings.connections,
+    duration: settings.durationS,
+    headers: { host: target.hostOf(get.app) },
+  });
+  return { requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function injectFault(target: RunTarget, fault: { action: string; target: string; params?: Record<string, unknown> }, atMs: number): Promise<InjectedFault> {
+  try {
+    const res = await fetch(`${target.controlUrl}/faults`, { method: 'POST', body: JSON.stringify({ action: fault.action, target: fault.target, ...(fault.params ? { params: fault.params } : {}) }) });
+    const body = (await res.json()) as { target?: string; error?: string };
+    return { atMs, action: fault.action, target: body.target ?? fault.target, ok: res.ok, ...(body.error ? { detail: body.error } : {}) };
+  } catch (err) {
+    return { atMs, action: fault.action, target: fault.target, ok: false, detail: (err as Error).message };
+  }
+}
+
+async function fetchEvents(controlUrl: string | undefined, runStartEpoch: number): Promise<RunEvent[]> {
+  if (!controlUrl) return [];
+  try {
+    const list = (await (await fetch(`${controlUrl}/events`)).json()) as { at: string; type: string; action: string; target: string; detail?: string }[];
+    return list
+      .map((e) => ({ tMs: Date.parse(e.at) - runStartEpoch, type: e.type, action: e.action, target: e.target, ...(e.detail ? { detail: e.detail } : {}) }))
+      .filter((e) => e.tMs >= 0);
+  } catch {
+    return [];
+  }
+}
+
+async function memoryOf(target: RunTarget): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    target.componentMetrics.map(async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Per-second intervals of every HTTP scenario, summed second by second. */
+function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
+  const longest = Math.max(0, ...runners.map((r) => r.intervals.length));
+  return Array.from({ length: longest }, (_, second) => {
+    const merged: Interval = { second, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new LatencyHistogram() };
+    for (const runner of runners) {
+      const part = runner.intervals[second];
+      if (!part) continue;
+      merged.sent += part.sent;
+      merged.ok += part.ok;
+      merged.errors += part.errors;
+      merged.bytes += part.bytes;
+      for (const [code, n] of Object.entries(part.byErrorCode)) merged.byErrorCode[code] = (merged.byErrorCode[code] ?? 0) + n;
+      merged.latency.add(part.latency);
+    }
+    return merged;
+  });
+}
+
+function progressLine(second: number, runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined, faults: readonly InjectedFault[], relay: RelaySecond | null | undefined): string {
+  let sent = 0;
+  let errors = 0;
+  let p99 = 0;
+  for (const runner of runners.values()) {
+    const interval = runner.intervals[second - 1];
+    if (!interval) continue;
+    sent += interval.sent;
+    errors += interval.errors;
+    p99 = Math.max(p99, interval.latency.summary().p99);
+  }
+  const parts = [`${String(second).padStart(4)}s`, `${sent} req/s`, `${errors} err`, `p99 ${p99.toFixed(1)} ms`];
+  if (ws) parts.push(`${ws.openSessions} ws`);
+  if (relay?.queueWaitP99Ms !== null && relay?.queueWaitP99Ms !== undefined) parts.push(`queue p99 ${relay.queueWaitP99Ms} ms`);
+  parts.push(`${faults.length} fault(s)`);
+  return parts.join('  ');
+}
+
+function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
+  const ms = deadline - performance.now();
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

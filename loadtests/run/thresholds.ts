@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * k6-style thresholds: `<metric> <op> <number>`, e.g. `http.p99 < 250`, `http.error_rate < 0.001`,
+ * `failover.failedRequests == 0`, `ws.dropped == 0`. Metric names are the flat view of summary.json
+ * built by `thresholdValues`.
+ */
+export interface Threshold {
+  readonly expr: string;
+  readonly metric: string;
+  readonly op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  readonly bound: number;
+  /** Stop the run as soon as it fails (after `delayAbortEvalS`), as k6's abortOnFail does. */
+  readonly abortOnFail: boolean;
+  readonly delayAbortEvalS: number;
+}
+
+export interface ThresholdResult {
+  name: string;
+  expr: string;
+  ok: boolean;
+  value: number | null;
+}
+
+const EXPR = /^\s*([a-z]+\.[A-Za-z0-9_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+export class ThresholdError extends Error {
+  readonly code = 'bad_threshold';
+  readonly retryable = false;
+}
+
+export function parseThreshold(expr: string, options: { abortOnFail?: boolean; delayAbortEvalS?: number } = {}): Threshold {
+  const match = EXPR.exec(expr);
+  if (!match) throw new ThresholdError(`threshold "${expr}" is not of the form "<metric> <op> <number>", e.g. "http.p99 < 250"`);
+  return {
+    expr: expr.trim(),
+    metric: match[1]!,
+    op: match[2] as Threshold['op'],
+    bound: Number(match[3]),
+    abortOnFail: options.abortOnFail ?? false,
+    delayAbortEvalS: options.delayAbortEvalS ?? 0,
+  };
+}
+
+const SloFile = z.object({
+  thresholds: z.array(
+    z.union([z.string(), z.strictObject({ expr: z.string(), abortOnFail: z.boolean().default(false), delayAbortEvalS: z.number().min(0).default(0) })]),
+  ),
+});
+
+/** Reads `--slo FILE` (YAML or JSON): `thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}]`. */
+export async function loadSloFile(path: string): Promise<Threshold[]> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ThresholdError(`cannot read --slo ${path}: ${(err as Error).message}`);
+  }
+  const parsed = SloFile.safeParse(value);
+  if (!parsed.success) throw new ThresholdError(`--slo ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data.thresholds.map((t) => (typeof t === 'string' ? parseThreshold(t) : parseThreshold(t.expr, t)));
+}
+
+export function evaluate(threshold: Threshold, values: Readonly<Record<string, number | null>>): ThresholdResult {
+  const value = values[threshold.metric] ?? null;
+  const ok = value !== null && compare(value, threshold.op, threshold.bound);
+  return { name: threshold.metric, expr: threshold.expr, ok, value };
+}
+
+function compare(value: number, op: Threshold['op'], bound: number): boolean {
+  switch (op) {
+    case '<':
+      return value < bound;
+    case '<=':
+      return value <= bound;
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    case '==':
+      return value === bound;
+    case '!=':
+      return value !== bound;
+  }
+}

@@ -13,7 +13,7 @@ export interface Outcome {
 
 export type ArrivalPattern =
   | { readonly kind: 'constant'; readonly rate: number }
-  | { readonly kind: 'ramp'; readonly from: number; readonly to: number }
+  | { readonly kind: 'ramp'; readonly from: number; readonly to: number; /** Poisson arrivals around the ramping rate. */ readonly poisson?: boolean }
   | { readonly kind: 'poisson'; readonly rate: number };
 
 export interface OpenModelOptions {
@@ -129,7 +129,8 @@ export class OpenModelRunner {
     for (;;) {
       const progress = t / durationMs;
       const rate = pattern.kind === 'ramp' ? pattern.from + (pattern.to - pattern.from) * progress : pattern.rate;
-      const gap = pattern.kind === 'poisson' ? -Math.log(1 - random()) / rate : 1 / Math.max(rate, 1e-9);
+      const poisson = pattern.kind === 'poisson' || (pattern.kind === 'ramp' && pattern.poisson === true);
+      const gap = poisson ? -Math.log(1 - random()) / rate : 1 / Math.max(rate, 1e-9);
       t += gap * 1000;
       if (t >= durationMs) return;
       yield this.#startedAt + t;

@@ -154,7 +154,9 @@ function openModelRunner(
   const rate = settings.rate * spec.share;
   const kind = spec.kind === 'get' && spec.pattern ? spec.pattern : settings.profile.arrival;
   const pattern: ArrivalPattern =
-    kind === 'ramp' ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate } : { kind, rate };
+    kind === 'ramp'
+      ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate, poisson: settings.profile.arrival === 'poisson' }
+      : { kind, rate };
   const send = httpSender(spec, target, agent);
   const latency = metrics.latency.labels(spec.name);
   return new OpenModelRunner({

@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readRun } from '../../loadtests/report/results.ts';
+import { queueingModel } from '../../loadtests/report/report.ts';
+import { runLoadCli } from '../helpers/load-cli.ts';
+
+const Latency = z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() });
+/** summary.json as DESIGN 3.6 promises it. */
+const SummarySchema = z.object({
+  runId: z.string(),
+  profile: z.string(),
+  target: z.string().url(),
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  gitSha: z.string().nullable(),
+  options: z.record(z.string(), z.unknown()),
+  http: z.object({
+    requests: z.number().int(),
+    ok: z.number().int(),
+    errors: z.number().int(),
+    byStatus: z.record(z.string(), z.number()),
+    byErrorCode: z.record(z.string(), z.number()),
+    rps: z.number(),
+    bytesPerSec: z.number(),
+    latencyMs: Latency,
+  }),
+  ws: z.object({ sessions: z.number(), messages: z.number(), rttMs: Latency, dropped: z.number(), reconnected: z.number() }).nullable(),
+  faults: z.array(z.object({ at: z.number(), action: z.string(), target: z.string() })),
+  failover: z.object({ detectionMs: z.number().nullable(), recoveryMs: z.number().nullable(), failedRequests: z.number(), retriedRequests: z.number() }).nullable(),
+  thresholds: z.array(z.object({ name: z.string(), expr: z.string(), ok: z.boolean(), value: z.number().nullable() })),
+});
+
+test('npm run load -- get --duration 5s writes a valid summary.json, samples and a report; exit 0', async () => {
+  let metricsText = '';
+  const port = 19_600 + Math.floor(Math.random() * 300);
+  const run = await runLoadCli(['get', '--duration', '5s', '--metrics-port', String(port)], {
+    onStarted: () =>
+      void (async () => {
+        for (let i = 0; i < 80 && !metricsText.includes('loadgen_requests_total{'); i++) {
+          await new Promise((r) => setTimeout(r, 150));
+          metricsText = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        }
+      })(),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.runDir);
+  const summary = SummarySchema.parse(JSON.parse(await readFile(join(run.runDir, 'summary.json'), 'utf8')));
+  assert.equal(summary.profile, 'get');
+  assert.ok(summary.http.requests >= 950 && summary.http.requests <= 1000, `requests ${summary.http.requests}`);
+  assert.equal(summary.http.errors, 0);
+  assert.ok(summary.thresholds.length >= 2 && summary.thresholds.every((t) => t.ok));
+  const { samples } = await readRun(run.runDir);
+  assert.ok(samples.length >= 5, `${samples.length} per-second samples`);
+  assert.ok(samples.every((s) => s.relay !== null), 'relay-side figures come from its /metrics');
+  assert.ok(existsSync(join(run.runDir, 'report.html')));
+  assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /http\.p99 < 250/);
+  assert.match(run.stderr, /req\/s .* err .* p99/, 'a live progress line');
+  assert.match(metricsText, /loadgen_requests_total\{profile="get",scenario="get",outcome="ok"\}/, 'loadgen metrics were served during the run');
+});
+
+test('an impossible threshold exits 1 and is recorded as failed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slo-'));
+  const slo = join(dir, 'slo.yaml');
+  await writeFile(slo, 'thresholds:\n  - "http.p99 < 0.001"\n  - "http.error_rate < 0.5"\n');
+  const run = await runLoadCli(['get', '--duration', '2s', '--rate', '50', '--slo', slo, '--metrics-port', '0']);
+  assert.equal(run.code, 1, run.stderr);
+  const summary = JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')) as { thresholds: { expr: string; ok: boolean }[] };
+  assert.deepEqual(summary.thresholds.map((t) => [t.expr, t.ok]), [['http.p99 < 0.001', false], ['http.error_rate < 0.5', true]]);
+  assert.match(run.stderr, /threshold failed: http\.p99 < 0\.001/);
+});
+
+test('bad usage and an unreachable target exit 2 with a message', async () => {
+  const unknown = await runLoadCli(['nosuchprofile']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown profile "nosuchprofile"/);
+  const badDuration = await runLoadCli(['get', '--duration', 'soon']);
+  assert.equal(badDuration.code, 2);
+  assert.match(badDuration.stderr, /--duration must be a duration/);
+  const unreachable = await runLoadCli(['get', '--target', 'http://127.0.0.1:9', '--duration', '1s']);
+  assert.equal(unreachable.code, 2);
+  assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:9/);
+});
+
+test('the failover profile runs end to end; its figures agree with the sim events', async () => {
+  const run = await runLoadCli(['failover', '--duration', '38s', '--metrics-port', '0', '--quiet'], { timeoutMs: 150_000 });
+  assert.ok(run.runDir, run.stderr);
+  const summary = JSON.parse(await readFile(join(run.runDir, 'summary.json'), 'utf8')) as {
+    faults: { at: number; action: string; target: string }[];
+    events: { tMs: number; action: string; target: string }[];
+    failover: { detectionMs: number; recoveryMs: number | null; failedRequests: number; retriedRequests: number; perFault: { action: string; target: string; atMs: number; detectionMs: number | null }[] };
+  };
+  assert.deepEqual(summary.faults.map((f) => f.action), ['kill', 'pause', 'resume']);
+  for (const fault of summary.failover.perFault.filter((f) => f.action === 'kill' || f.action === 'pause')) {
+    const dead = summary.events.find((e) => e.action === 'connector-dead' && e.target === fault.target && e.tMs >= fault.atMs - 50);
+    assert.ok(dead, `the sim reported ${fault.target} dead`);
+    assert.equal(fault.detectionMs, Math.max(0, Math.round(dead.tMs - fault.atMs)), 'detection is read from the events');
+  }
+  const pause = summary.failover.perFault.find((f) => f.action === 'pause')!;
+  assert.ok(pause.detectionMs! >= 2900 && pause.detectionMs! <= 4300, `pause detected after ${pause.detectionMs} ms (heartbeat 1 s x 3)`);
+  assert.equal(summary.failover.detectionMs, Math.max(...summary.failover.perFault.filter((f) => f.action !== 'resume').map((f) => f.detectionMs!)));
+  assert.equal(typeof summary.failover.failedRequests, 'number');
+  assert.ok(summary.failover.recoveryMs !== undefined);
+  assert.equal(run.code, summary.failover.failedRequests === 0 ? 0 : 1);
+  console.log(`failover profile: ${JSON.stringify(summary.failover)}`);
+});
+
+test('the queueing profile: relay queue wait follows Erlang C below saturation', async () => {
+  const run = await runLoadCli(['queueing', '--duration', '24s', '--metrics-port', '0', '--quiet'], { timeoutMs: 120_000 });
+  assert.ok(run.runDir, run.stderr);
+  const model = queueingModel(await readRun(run.runDir));
+  assert.ok(model, 'a model was fitted from the measured service time');
+  const capacity = (model.servers / model.serviceMs) * 1000;
+  const below = model.points.filter((p) => p.offered < 0.8 * capacity && p.predictedMs !== null);
+  assert.ok(below.length >= 8, `${below.length} seconds below 80% utilisation`);
+  const measured = below.reduce((n, p) => n + p.measuredMs, 0) / below.length;
+  const predicted = below.reduce((n, p) => n + p.predictedMs!, 0) / below.length;
+  // Stated tolerance: the mean over those seconds within 50% of the model, plus 2 ms.
+  assert.ok(Math.abs(measured - predicted) <= 0.5 * predicted + 2, `measured ${measured.toFixed(2)} ms vs Erlang C ${predicted.toFixed(2)} ms`);
+  console.log(`queueing: below 80% utilisation, mean queue wait ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms Erlang C (c=${model.servers}, S=${model.serviceMs.toFixed(1)} ms)`);
+});
+
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+test('report.html renders every chart in headless Chromium with no console errors', { skip: chromium ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)' }, async () => {
+  const first = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet']);
+  assert.ok(first.runDir, first.stderr);
+  const second = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet', '--compare', first.runDir]);
+  assert.ok(second.runDir, second.stderr);
+  const html = join(second.runDir, 'report.html');
+  const { stdout, stderr } = await promisify(execFile)(
+    chromium!,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${html}`],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+  assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
+  for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
+    const chart = charts.find((c) => c.includes(`id="${id}"`));
+    assert.ok(chart, `chart ${id} is in the rendered DOM`);
+    assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
+  }
+  assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
+  assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
+});

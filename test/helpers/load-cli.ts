@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../loadtests/cli.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The run directory it wrote, if any. */
+  runDir: string | undefined;
+}
+
+/** Runs `npm run load -- <args>` (the CLI entry itself) with results in a fresh temp dir. */
+export async function runLoadCli(args: string[], options: { timeoutMs?: number; onStarted?: () => void } = {}): Promise<CliRun> {
+  const out = await mkdtemp(join(tmpdir(), 'relay-sim-results-'));
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  options.onStarted?.();
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  const entries = await readdir(out);
+  return { code, stdout, stderr, runDir: entries[0] ? join(out, entries[0]) : undefined };
+}

@@ -38,7 +38,7 @@ export class FaultInjector {
       await Promise.all(connectors.map((c) => this.#linkFault(c, request, target.name)));
       return this.#record(request, `relay:${target.name}`, `on the links of ${connectors.length} connector(s)`);
     }
-    const component = target.kind === 'group' ? this.#pickMember(target.name) : this.#require(target.kind, target.name);
+    const component = target.kind === 'group' ? this.#pickMember(target.name, request.action) : this.#require(target.kind, target.name);
     const name = `${component.kind}:${component.id}`;
     if (LINK_ACTIONS.has(request.action)) {
       if (component.kind !== 'connector') throw new FaultRequestError(`${request.action} is a link fault; target a connector, group or relay`);
@@ -77,13 +77,17 @@ export class FaultInjector {
     return component;
   }
 
-  /** `group:<name>` picks one live member at random and says which. */
-  #pickMember(group: string): ComponentProcess {
+  /**
+   * `group:<name>` picks one member at random and says which: a running one, except that `resume`
+   * picks a paused one and `restart` may pick one that is down.
+   */
+  #pickMember(group: string, action: FaultRequest['action']): ComponentProcess {
     const members = this.#targets.connectorsOfGroup(group);
     if (!members) throw new FaultRequestError(`no group "${group}" in this sim`);
-    const live = members.filter((c) => c.state === 'running');
-    if (live.length === 0) throw new FaultRequestError(`group "${group}" has no running connector to fault`);
-    return live[Math.floor(Math.random() * live.length)]!;
+    const wanted = action === 'resume' ? ['paused'] : action === 'restart' ? ['running', 'exited'] : ['running'];
+    const candidates = members.filter((c) => wanted.includes(c.state));
+    if (candidates.length === 0) throw new FaultRequestError(`group "${group}" has no ${wanted.join(' or ')} connector to ${action}`);
+    return candidates[Math.floor(Math.random() * candidates.length)]!;
   }
 
   async #linkFault(connector: ComponentProcess, request: FaultRequest, relay: string | undefined): Promise<void> {

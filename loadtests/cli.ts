@@ -32,6 +32,7 @@ options:
   --out DIR         results directory (default results/)
   --compare DIR     an earlier run to compare with, side by side
   --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
+  --metrics-host H  address it listens on (default 127.0.0.1; 0.0.0.0 in containers)
   --quiet           no progress line`;
 
 function usageError(message: string): never {
@@ -72,6 +73,7 @@ function parseCli() {
         out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
         compare: { type: 'string' },
         'metrics-port': { type: 'string', default: '9600' },
+        'metrics-host': { type: 'string', default: '127.0.0.1' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -106,6 +108,7 @@ function parseCli() {
     out: values.out,
     compare: values.compare,
     metricsPort: positive(values['metrics-port'], 'metrics-port', 9600, true),
+    metricsHost: values['metrics-host'],
     quiet: values.quiet,
   };
 }
@@ -161,7 +164,7 @@ let summary: Summary;
 try {
   const live: { values: Record<string, number | null> } = { values: {} };
   const result = await runProfile(
-    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, thresholds, metricsPort: cli.metricsPort, progress: say },
+    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, thresholds, metricsPort: cli.metricsPort, metricsHost: cli.metricsHost, progress: say },
     target,
     () => live.values,
   );

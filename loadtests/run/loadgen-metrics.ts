@@ -37,8 +37,8 @@ export class LoadgenMetrics {
   });
 
   /** Serves /metrics; a port already in use is reported, not fatal (the run goes on without it). */
-  async start(port: number): Promise<number | undefined> {
-    return listen(this.#server, port, '127.0.0.1').catch(() => undefined);
+  async start(port: number, host = '127.0.0.1'): Promise<number | undefined> {
+    return listen(this.#server, port, host).catch(() => undefined);
   }
 
   close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface RunSettings {
   readonly closed: boolean;
   readonly thresholds: readonly Threshold[];
   readonly metricsPort: number;
+  /** Where loadgen /metrics listens (0.0.0.0 in containers, so Prometheus can scrape it). */
+  readonly metricsHost: string;
   readonly progress: (line: string) => void;
 }
 
@@ -58,7 +60,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget, liveV
   const { profile } = settings;
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
-  await metrics.start(settings.metricsPort);
+  await metrics.start(settings.metricsPort, settings.metricsHost);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(settings.connections, 64) });
   const abort = new AbortController();
   const startedAt = new Date();

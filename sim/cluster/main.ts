@@ -4,6 +4,7 @@ import { DEFAULT_BASE_PORT } from './port-plan.ts';
 import { formatEndpointTable } from './endpoint-table.ts';
 import { SimCluster } from './sim-cluster.ts';
 import { loadTopologyFile, TopologyError } from './topology.ts';
+import { findPrometheus, LocalPrometheus } from './local-prometheus.ts';
 
 const USAGE = `usage: npm run sim -- [--topology FILE] [--connectors N] [--base-port P] [--json] [--log-level LEVEL]
 
@@ -11,6 +12,7 @@ const USAGE = `usage: npm run sim -- [--topology FILE] [--connectors N] [--base-
   --connectors N    connectors per group, overriding the topology
   --base-port P     shift every port so the relay's public port is P (0 = ephemeral ports)
   --json            print one machine-readable ready line ({"event":"ready",...}) instead of the table
+  --prometheus      also start Debian's prometheus against the sim (1 s scrapes, temporary data)
   --log-level L     component log level: fatal, error, warn (default), info, debug`;
 
 function usageError(message: string): never {
@@ -26,6 +28,7 @@ function parseCli() {
         connectors: { type: 'string' },
         'base-port': { type: 'string', default: String(DEFAULT_BASE_PORT) },
         json: { type: 'boolean', default: false },
+        prometheus: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'warn' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -44,7 +47,7 @@ function parseCli() {
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level'])) {
       usageError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`);
     }
-    return { topologyPath: values.topology, connectors, basePort, json: values.json, logLevel: values['log-level'] };
+    return { topologyPath: values.topology, connectors, basePort, json: values.json, logLevel: values['log-level'], prometheus: values.prometheus };
   } catch (err) {
     usageError((err as Error).message);
   }
@@ -71,11 +74,13 @@ try {
   usageError((err as Error).message);
 }
 
+let prometheus: LocalPrometheus | undefined;
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   progress(`${signal}: stopping every component...`);
+  await prometheus?.close();
   await cluster.close();
   progress('stopped.');
   process.exit(0);
@@ -92,6 +97,19 @@ try {
   process.exit(1);
 }
 const view = cluster.view();
+if (cli.prometheus) {
+  const binary = findPrometheus();
+  if (!binary) {
+    process.stderr.write('--prometheus: no prometheus binary found. Install it with: sudo apt-get install prometheus\n');
+  } else {
+    const port = cli.basePort === 0 ? 0 : 9090 + cli.basePort - DEFAULT_BASE_PORT;
+    prometheus = new LocalPrometheus(binary, view.controlUrl, `127.0.0.1:${port || 19090}`);
+    await prometheus.start().then(
+      (url) => progress(`Prometheus: ${url} (scraping every component each second)`),
+      (err: Error) => process.stderr.write(`--prometheus: ${err.message}\n`),
+    );
+  }
+}
 cluster.startFaultPlan();
 if (topology.faults.length > 0) progress(`fault plan: ${topology.faults.map((f) => `${f.action} ${f.target} at ${f.at} ms`).join('; ')}`);
 process.stdout.write(cli.json ? `${JSON.stringify({ event: 'ready', ...view })}\n` : `\n${formatEndpointTable(view)}\n`);

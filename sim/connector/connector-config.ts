@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 export const ConnectorConfig = z.object({
-  id: z.string().min(1),
+  /** Defaults to the host name, so scaled container replicas get distinct ids. */
+  id: z.string().min(1).default(hostname()),
   group: z.string().min(1),
   /** Concurrent requests this connector takes from each relay (App Proxy's default is 200). */
   slots: z.number().int().positive().default(200),

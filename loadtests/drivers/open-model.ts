@@ -26,6 +26,8 @@ export interface OpenModelOptions {
   /** A send this much later than planned counts as late. */
   readonly lateAfterMs?: number;
   readonly random?: () => number;
+  /** Called for each arrival dropped because too many were in flight. */
+  readonly onDrop?: () => void;
 }
 
 /** One second of the run, for timelines (throughput, errors and latency around faults). */
@@ -142,6 +144,7 @@ export class OpenModelRunner {
     const interval = this.#interval(intendedAt);
     if (this.#inFlight >= this.#options.maxInFlight) {
       this.#dropped++;
+      this.#options.onDrop?.();
       return undefined;
     }
     if (performance.now() - intendedAt > (this.#options.lateAfterMs ?? 10)) this.#late++;

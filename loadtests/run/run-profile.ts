@@ -161,10 +161,13 @@ function openModelRunner(
       : { kind, rate };
   const send = httpSender(spec, target, agent);
   const latency = metrics.latency.labels(spec.name);
+  const dropped = metrics.dropped.labels(spec.name);
+  dropped.inc(0);
   return new OpenModelRunner({
     pattern,
     durationMs,
     maxInFlight: Math.max(1000, Math.ceil(rate * 30)),
+    onDrop: () => dropped.inc(),
     send: async (intendedAt) => {
       const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));
       latency.observe((performance.now() - intendedAt) / 1000);

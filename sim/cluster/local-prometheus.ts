@@ -40,13 +40,15 @@ export class LocalPrometheus {
   readonly #binary: string;
   readonly #controlUrl: string;
   readonly #listen: string;
+  readonly #loadgenTarget: string;
   #child: ChildProcess | undefined;
   #dir: string | undefined;
 
-  constructor(binary: string, controlUrl: string, listen: string) {
+  constructor(binary: string, controlUrl: string, listen: string, loadgenTarget = '127.0.0.1:9600') {
     this.#binary = binary;
     this.#controlUrl = controlUrl;
     this.#listen = listen;
+    this.#loadgenTarget = loadgenTarget;
   }
 
   get url(): string {
@@ -56,7 +58,7 @@ export class LocalPrometheus {
   async start(timeoutMs = 30_000): Promise<string> {
     this.#dir = await mkdtemp(join(tmpdir(), 'relay-sim-prometheus-'));
     const config = join(this.#dir, 'prometheus.yml');
-    await writeFile(config, localPrometheusConfig(this.#controlUrl));
+    await writeFile(config, localPrometheusConfig(this.#controlUrl, this.#loadgenTarget));
     this.#child = spawn(
       this.#binary,
       [`--config.file=${config}`, `--storage.tsdb.path=${join(this.#dir, 'data')}`, `--web.listen-address=${this.#listen}`, '--web.enable-remote-write-receiver', '--log.level=warn'],

@@ -37,6 +37,20 @@ export class RelayMetrics {
    * @param liveConnectors registered connectors; connector gauges are computed from them at scrape
    *   time rather than kept in step by hand
    */
+  /**
+   * Creates every known per-group series at zero, so dashboards and rate() see them from the first
+   * scrape rather than only after the first failover or rejection.
+   */
+  #initialiseGroups(groups: readonly string[]): void {
+    for (const group of groups) {
+      this.retries.inc({ group, reason: 'connector_lost' }, 0);
+      for (const reason of ['closed', 'heartbeat', 'protocol_error']) this.failovers.inc({ group, reason }, 0);
+      for (const reason of ['queue_full', 'no_connector', 'queue_timeout']) this.queueRejected.inc({ group, reason }, 0);
+      this.failoverDetection.zero({ group });
+      this.queueWait.zero({ group });
+    }
+  }
+
   constructor(groups: readonly string[], liveConnectors: () => Iterable<ConnectorView>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -155,5 +169,6 @@ export class RelayMetrics {
       labelNames: ['code'],
       registers,
     });
+    this.#initialiseGroups(groups);
   }
 }

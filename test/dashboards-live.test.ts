@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import { DASHBOARDS, DASHBOARD_DIR } from '../dashboards/src/generate.ts';
 import { findPrometheus, LocalPrometheus } from '../sim/cluster/local-prometheus.ts';
 import { parsePromText } from '../loadtests/run/prom-text.ts';
 import { fault } from './helpers/load.ts';
 import { runLoadCli } from './helpers/load-cli.ts';
 import { request } from './helpers/http-client.ts';
+import { unusedPort } from './helpers/ports.ts';
 import { startSim } from './helpers/sim.ts';
 
 interface Panel {
@@ -16,14 +16,6 @@ interface Panel {
 }
 
 const binary = findPrometheus();
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Grafana's variables, given the values "all" would give them. */
 const concrete = (expr: string) => expr.replaceAll('$__rate_interval', '20s').replaceAll('$__interval', '20s').replace(/\$[a-z]+/g, '.*');
@@ -38,8 +30,8 @@ test('every panel returns data from a real Prometheus scraping a sim under load 
     apps: [{ name: 'echo', group: 'default' }, { name: 'ghost', group: 'empty' }],
     dispatch: { policy: 'random', queueLimit: 1000, queueTimeoutMs: 500 },
   });
-  const loadgenPort = await freePort();
-  const prometheusPort = await freePort();
+  const loadgenPort = await unusedPort();
+  const prometheusPort = await unusedPort();
   const prometheus = new LocalPrometheus(binary!, sim.view.controlUrl, `127.0.0.1:${prometheusPort}`, `127.0.0.1:${loadgenPort}`);
   await prometheus.start();
   try {

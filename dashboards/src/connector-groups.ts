@@ -1,16 +1,12 @@
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { Grid, faultAnnotation, labelVariable, quantile, rate, timeseries } from './panels.ts';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { faultAnnotation, Grid, labelVariable, quantile, rate, relaySimDashboard, timeseries } from './panels.ts';
 
 /** Per-connector view of the groups: in-flight, backend latency, reconnects, control channels. */
 export function connectorGroups(): DashboardBuilder {
   const g = new Grid();
   const relaySide = '{group=~"$group", connector=~"$connector"}';
   const connectorSide = '{group=~"$group", instance_id=~"$connector"}';
-  return new DashboardBuilder('relay-sim / Connector groups')
-    .uid('relay-sim-connector-groups')
-    .tags(['relay-sim'])
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
+  return relaySimDashboard('Connector groups', 'relay-sim-connector-groups')
     .withVariable(labelVariable('group', 'Group', 'relay_connectors'))
     .withVariable(labelVariable('connector', 'Connector', 'relay_connector_inflight{group=~"$group"}'))
     .annotation(faultAnnotation())

@@ -1,14 +1,10 @@
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { Grid, faultAnnotation, quantile, rate, timeseries } from './panels.ts';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { faultAnnotation, Grid, quantile, rate, relaySimDashboard, timeseries } from './panels.ts';
 
 /** What the load runner sees while `npm run load` runs (its metrics on :9600). */
 export function loadTest(): DashboardBuilder {
   const g = new Grid();
-  return new DashboardBuilder('relay-sim / Load test')
-    .uid('relay-sim-load-test')
-    .tags(['relay-sim'])
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
+  return relaySimDashboard('Load test', 'relay-sim-load-test')
     .annotation(faultAnnotation())
     .withPanel(timeseries(g, 'Requests by scenario and outcome', 'reqps', [{ expr: `sum by (scenario, outcome) (${rate('loadgen_requests_total')})`, legend: '{{scenario}} {{outcome}}' }]))
     .withPanel(

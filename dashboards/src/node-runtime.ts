@@ -1,15 +1,11 @@
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { Grid, labelVariable, rate, timeseries } from './panels.ts';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { Grid, labelVariable, rate, relaySimDashboard, timeseries } from './panels.ts';
 
 /** Node.js runtime of every component: event-loop lag, heap, GC, CPU, memory. */
 export function nodeRuntime(): DashboardBuilder {
   const g = new Grid();
   const job = '{job=~"$job"}';
-  return new DashboardBuilder('relay-sim / Node runtime')
-    .uid('relay-sim-node-runtime')
-    .tags(['relay-sim'])
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
+  return relaySimDashboard('Node runtime', 'relay-sim-node-runtime')
     .withVariable(labelVariable('job', 'Component', 'process_cpu_seconds_total'))
     .withPanel(timeseries(g, 'Event-loop lag p99', 's', [{ expr: `max by (job, instance) (nodejs_eventloop_lag_p99_seconds${job})`, legend: '{{job}} {{instance}}' }]))
     .withPanel(timeseries(g, 'CPU', 'percentunit', [{ expr: `sum by (job, instance) (${rate(`process_cpu_seconds_total${job}`)})`, legend: '{{job}} {{instance}}' }]))

@@ -1,4 +1,4 @@
-import { AnnotationQueryBuilder, QueryVariableBuilder, VariableRefresh, type GridPos } from '@grafana/grafana-foundation-sdk/dashboard';
+import { AnnotationQueryBuilder, DashboardBuilder, QueryVariableBuilder, VariableRefresh, type GridPos } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -76,4 +76,9 @@ export function faultAnnotation(): AnnotationQueryBuilder {
     .expr('sum by (action) (increase(sim_fault_events_total[$__interval])) > 0')
     .titleFormat('fault: {{action}}')
     .step('5s');
+}
+
+/** The settings every relay-sim dashboard shares: uid, tag, 5 s refresh, last 15 minutes. */
+export function relaySimDashboard(title: string, uid: string): DashboardBuilder {
+  return new DashboardBuilder(`relay-sim / ${title}`).uid(uid).tags(['relay-sim']).refresh('5s').time({ from: 'now-15m', to: 'now' });
 }

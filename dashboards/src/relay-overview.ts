@@ -1,16 +1,12 @@
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { Grid, faultAnnotation, labelVariable, quantile, rate, timeseries } from './panels.ts';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { faultAnnotation, Grid, labelVariable, quantile, rate, relaySimDashboard, timeseries } from './panels.ts';
 
 /** RED per app, queues per group, connectors, failovers and retries, WebSockets, bytes. */
 export function relayOverview(): DashboardBuilder {
   const g = new Grid();
   const app = '{app=~"$app"}';
   const group = '{group=~"$group"}';
-  return new DashboardBuilder('relay-sim / Relay overview')
-    .uid('relay-sim-relay-overview')
-    .tags(['relay-sim'])
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
+  return relaySimDashboard('Relay overview', 'relay-sim-relay-overview')
     .withVariable(labelVariable('group', 'Group', 'relay_connectors'))
     .withVariable(labelVariable('app', 'App', 'relay_requests_total'))
     .annotation(faultAnnotation())

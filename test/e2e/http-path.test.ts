@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { json, request } from '../helpers/http-client.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
+import { unusedPort } from '../helpers/ports.ts';
 import { startSim } from '../helpers/sim.ts';
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-const deadPort = await closedPort();
+const deadPort = await unusedPort();
 const sim = await startSim({
   groups: [
     { name: 'default', connectors: 1, slots: 1 },

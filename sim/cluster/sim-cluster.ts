@@ -8,7 +8,7 @@ import { EventLog } from './event-log.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { parseFaultRequest } from './fault-request.ts';
 import { planPorts, type PortPlan } from './port-plan.ts';
-import { backendTimeoutMs, type Topology } from './topology.ts';
+import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
 
 export interface ClusterOptions {
   readonly basePort: number;
@@ -225,6 +225,10 @@ export class SimCluster {
         heartbeat: topology.heartbeat,
         maxRequestHeaders: 60,
         websocket: topology.websocket,
+        limits: {
+          appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
+          tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),
+        },
       };
       return { id, config };
     });

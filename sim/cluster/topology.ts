@@ -27,6 +27,11 @@ const App = z.strictObject({
   translateHeaders: z.boolean().default(true),
 });
 
+/** App Proxy's documented throttling limits, used when a limit is set to `true`. */
+export const DOCUMENTED_LIMITS = { appRps: 500, tenantRps: 750 } as const;
+const Limit = z.union([z.boolean(), z.number().positive()]).default(false);
+const Limits = z.strictObject({ appRps: Limit, tenantRps: Limit });
+
 /** `20s`, `1500ms`, `2m` or a number of milliseconds. */
 export const Duration = z.union([
   z.number().int().min(0),
@@ -53,6 +58,8 @@ export const Topology = z
     dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
+    /** Throttling: `true` for the documented 500/750 requests/s, a number, or off (default). */
+    limits: Limits.default({ appRps: false, tenantRps: false }),
     /** A timed fault plan, run from the moment the sim is ready (DESIGN 3.7). */
     faults: z.array(PlannedFault).default([]),
   })
@@ -121,4 +128,9 @@ export async function loadTopologyFile(path: string): Promise<Topology> {
 
 export function backendTimeoutMs(setting: Topology['apps'][number]['backendTimeout']): number {
   return typeof setting === 'number' ? setting : BACKEND_TIMEOUTS_MS[setting];
+}
+
+/** A topology limit as requests per second, or null when off. */
+export function limitRps(setting: boolean | number, documented: number): number | null {
+  return setting === true ? documented : setting === false ? null : setting;
 }

@@ -11,6 +11,7 @@ import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
 import { RelayRequest } from './relay-request.ts';
 import { RelaySession } from './relay-session.ts';
 import { UserHandshake, validateUpgrade } from './user-handshake.ts';
+import { Throttle } from './throttle.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
@@ -24,6 +25,7 @@ export class PublicServer {
   readonly #server: http.Server;
   readonly #hooks: WorkHooks;
   readonly #handshake: UserHandshake;
+  readonly #throttle: Throttle;
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
@@ -34,6 +36,7 @@ export class PublicServer {
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     this.#handshake = new UserHandshake(ctx.config.websocket);
+    this.#throttle = new Throttle(ctx.config.limits);
     this.#hooks = {
       withdraw: (work: DispatchedWork) => ctx.dispatcher(work.app.group)?.withdraw(work),
       settled: (work: DispatchedWork) => ctx.requests.delete(work.id),
@@ -71,6 +74,14 @@ export class PublicServer {
       this.#countUnrouted(req, routed);
       return;
     }
+    const throttled = this.#throttle.check(routed.name);
+    if (throttled) {
+      req.resume();
+      this.#ctx.metrics.throttled.inc({ app: routed.name });
+      this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: '429' });
+      sendRelayError(req, res, throttled.error, requestId, throttled.retryAfterSeconds);
+      return;
+    }
     this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
   }
 
@@ -81,6 +92,12 @@ export class PublicServer {
     if (routed instanceof RelayError) {
       writeRawRelayError(socket, routed, requestId, req.headers.accept);
       this.#countUnrouted(req, routed);
+      return;
+    }
+    const throttled = this.#throttle.check(routed.name);
+    if (throttled) {
+      this.#ctx.metrics.throttled.inc({ app: routed.name });
+      writeRawRelayError(socket, throttled.error, requestId, req.headers.accept, ['retry-after', String(throttled.retryAfterSeconds)]);
       return;
     }
     const deps = { metrics: this.#ctx.metrics, hooks: this.#hooks, handshake: this.#handshake, settings: this.#ctx.config.websocket };

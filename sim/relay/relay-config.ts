@@ -32,6 +32,13 @@ export const WebSocketSettings = z.object({
 });
 export type WebSocketSettings = z.infer<typeof WebSocketSettings>;
 
+/** Throttling limits in requests per second; null is off (the default). */
+export const RelayLimits = z.object({
+  appRps: z.number().positive().nullable().default(null),
+  tenantRps: z.number().positive().nullable().default(null),
+});
+export type RelayLimits = z.infer<typeof RelayLimits>;
+
 export const RelayAppConfig = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/),
   group: z.string(),
@@ -63,5 +70,6 @@ export const RelayConfig = z.object({
   heartbeat: HeartbeatSettings.default(HeartbeatSettings.parse({})),
   maxRequestHeaders: z.number().int().positive().default(60),
   websocket: WebSocketSettings.default(WebSocketSettings.parse({})),
+  limits: RelayLimits.default({ appRps: null, tenantRps: null }),
 });
 export type RelayConfig = z.infer<typeof RelayConfig>;

@@ -25,6 +25,7 @@ export class RelayMetrics {
   readonly dispatches: Counter<'group' | 'connector'>;
   readonly bytes: Counter<'app' | 'direction'>;
   readonly protocolErrors: Counter<'code'>;
+  readonly throttled: Counter<'app'>;
   readonly retries: Counter<'group' | 'reason'>;
   readonly failovers: Counter<'group' | 'reason'>;
   readonly failoverDetection: Histogram<'group'>;
@@ -161,6 +162,12 @@ export class RelayMetrics {
       name: 'relay_ws_messages_total',
       help: 'WebSocket messages relayed: direction "up" user to backend, "down" backend to user.',
       labelNames: ['app', 'direction'],
+      registers,
+    });
+    this.throttled = new Counter({
+      name: 'relay_throttled_total',
+      help: 'Requests answered 429 throttled: over the app or tenant rate limit.',
+      labelNames: ['app'],
       registers,
     });
     this.protocolErrors = new Counter({

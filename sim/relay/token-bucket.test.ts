@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TokenBucket } from './token-bucket.ts';
+
+test('a bucket allows a burst of exactly its rate, then refills at the rate', () => {
+  let now = 0;
+  const bucket = new TokenBucket(500, () => now);
+  let taken = 0;
+  while (bucket.tryTake()) taken++;
+  assert.equal(taken, 500);
+  assert.equal(bucket.secondsUntilToken(), 1);
+  now += 100; // 0.1 s refills 50 tokens
+  taken = 0;
+  while (bucket.tryTake()) taken++;
+  assert.equal(taken, 50);
+  now += 10_000;
+  taken = 0;
+  while (bucket.tryTake()) taken++;
+  assert.equal(taken, 500, 'never holds more than one second of tokens');
+});

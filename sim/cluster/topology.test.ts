@@ -9,7 +9,8 @@ test('the default topology loads: 1 relay, default group of 3, eu of 2, apps ech
   const topology = await loadTopologyFile(defaultTopology);
   assert.equal(topology.relays, 1);
   assert.deepEqual(topology.groups.map((g) => [g.name, g.connectors]), [['default', 3], ['eu', 2]]);
-  assert.deepEqual(topology.apps.map((a) => [a.name, a.group]), [['echo', 'default'], ['eu', 'eu']]);
+  assert.deepEqual(topology.apps.map((a) => [a.name, a.group]), [['echo', 'default'], ['eu', 'eu'], ['secure', 'default']]);
+  assert.deepEqual(topology.apps[2]!.assignedUsers, ['user1']);
 });
 
 test('errors name the bad field', () => {

@@ -23,7 +23,9 @@ const App = z.strictObject({
   /** A backend id from `backends` (backend-1, ...) or an absolute http:// URL outside the sim. */
   backend: z.string().default('backend-1'),
   backendTimeout: z.union([z.enum(['default', 'long']), z.number().int().positive()]).default('default'),
-  preAuth: z.literal('passthrough').default('passthrough'),
+  /** `relay`: App Proxy pre-authentication (sign-in, session cookie, assignment check). */
+  preAuth: z.enum(['passthrough', 'relay']).default('passthrough'),
+  assignedUsers: z.array(z.string()).default([]),
   translateHeaders: z.boolean().default(true),
 });
 
@@ -58,6 +60,8 @@ export const Topology = z
     dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
+    /** Users the simulated identity provider knows. */
+    users: z.array(z.string().regex(/^[A-Za-z0-9._@-]+$/)).default([]),
     /** Throttling: `true` for the documented 500/750 requests/s, a number, or off (default). */
     limits: Limits.default({ appRps: false, tenantRps: false }),
     /** A timed fault plan, run from the moment the sim is ready (DESIGN 3.7). */
@@ -83,6 +87,9 @@ export const Topology = z
       if (name && !known.includes(name)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `no ${kind} "${name}" in this topology` });
     });
     topology.apps.forEach((app, i) => {
+      app.assignedUsers.forEach((user, j) => {
+        if (!topology.users.includes(user)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'assignedUsers', j], message: `unknown user "${user}" (users: ${topology.users.join(', ') || 'none'})` });
+      });
       if (!groups.includes(app.group)) {
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'group'], message: `unknown group "${app.group}" (groups: ${groups.join(', ')})` });
       }

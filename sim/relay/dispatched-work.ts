@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { ProtocolError, RelayError } from '../protocol/errors.ts';
+import { SESSION_COOKIE } from './auth/session-cookie.ts';
 import { forwardRequestHeaders } from './forward-headers.ts';
 import type { Dispatchable } from './group-dispatcher.ts';
 import type { PublishedApp } from './published-app.ts';
@@ -51,13 +52,14 @@ export abstract class DispatchedWork implements Dispatchable {
   #owner: WorkOwner | undefined;
   #guard: NodeJS.Timeout | undefined;
 
-  constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks) {
+  /** @param user the pre-authenticated user, for apps with `preAuth: relay` */
+  constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks, user?: string) {
     this.id = id;
     this.app = app;
     this.req = req;
     this.metrics = metrics;
     this.hooks = hooks;
-    this.forwardedHeaders = forwardRequestHeaders(req);
+    this.forwardedHeaders = forwardRequestHeaders(req, user === undefined ? undefined : { user, sessionCookie: SESSION_COOKIE });
   }
 
   get needsSlot(): boolean {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { withoutCookie } from './auth/session-cookie.ts';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy hop. `host` is set by the connector. */
 const HOP_BY_HOP = new Set([
@@ -34,14 +35,27 @@ function withoutHopByHop(raw: readonly string[], alsoDrop: ReadonlySet<string>):
   return out;
 }
 
-const REQUEST_DROP = new Set(['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
+/** `x-relay-user` is the relay's to set: a user-supplied one is always dropped. */
+const REQUEST_DROP = new Set(['host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-relay-user']);
+const PRE_AUTH_DROP = new Set([...REQUEST_DROP, 'authorization']);
 
 /**
  * The header list the connector sends to the backend: the user's end-to-end headers plus
  * X-Forwarded-For (appended to any the user sent), X-Forwarded-Host and X-Forwarded-Proto.
+ * For a pre-authenticated user, the relay's session cookie and bearer token stay at the relay and
+ * the user's identity travels as `x-relay-user`.
  */
-export function forwardRequestHeaders(req: IncomingMessage): string[] {
-  const out = withoutHopByHop(req.rawHeaders, REQUEST_DROP);
+export function forwardRequestHeaders(req: IncomingMessage, identity?: { readonly user: string; readonly sessionCookie: string }): string[] {
+  let out = withoutHopByHop(req.rawHeaders, identity ? PRE_AUTH_DROP : REQUEST_DROP);
+  if (identity) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) {
+      const value = out[i]!.toLowerCase() === 'cookie' ? withoutCookie(out[i + 1]!, identity.sessionCookie) : out[i + 1]!;
+      if (value !== undefined) kept.push(out[i]!, value);
+    }
+    out = kept;
+    out.push('x-relay-user', identity.user);
+  }
   const clientIp = req.socket.remoteAddress ?? 'unknown';
   const priorFor = req.headers['x-forwarded-for'];
   out.push('x-forwarded-for', priorFor ? `${priorFor}, ${clientIp}` : clientIp);

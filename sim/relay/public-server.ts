@@ -12,6 +12,10 @@ import { RelayRequest } from './relay-request.ts';
 import { RelaySession } from './relay-session.ts';
 import { UserHandshake, validateUpgrade } from './user-handshake.ts';
 import { Throttle } from './throttle.ts';
+import { preAuthenticate } from './auth/pre-auth.ts';
+import { SessionCookies } from './auth/session-cookie.ts';
+import { serveTokenEndpoint } from './auth/token-endpoint.ts';
+import { TokenService } from './auth/token-service.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
@@ -26,6 +30,8 @@ export class PublicServer {
   readonly #hooks: WorkHooks;
   readonly #handshake: UserHandshake;
   readonly #throttle: Throttle;
+  readonly #cookies = new SessionCookies(false);
+  #tokens: TokenService | undefined;
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
@@ -51,6 +57,7 @@ export class PublicServer {
   /** Binds, then publishes the apps: their external URLs need the bound port when port 0 was asked. */
   async start(): Promise<number> {
     const { config } = this.#ctx;
+    this.#tokens = await TokenService.create(`relay-sim:${config.id}`, config.tokenTtlSeconds);
     const port = await listen(this.#server, config.ports.public, config.host);
     this.#apps = new AppDirectory(config.apps, config.domain, config.externalPort ?? port);
     return port;
@@ -67,6 +74,7 @@ export class PublicServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const requestId = randomUUID();
+    if (req.url?.startsWith('/_relay/') && serveTokenEndpoint(req, res, this.#tokens!, this.#ctx.config.users, this.#ctx.config.apps.map((a) => a.name))) return;
     const routed = this.#route(req);
     if (routed instanceof RelayError) {
       req.resume();
@@ -82,11 +90,23 @@ export class PublicServer {
       sendRelayError(req, res, throttled.error, requestId, throttled.retryAfterSeconds);
       return;
     }
-    this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
+    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
+    preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, auth));
+      req.resume();
+      this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: auth.redirectTo ? '302' : String(auth.error.status) });
+      if (auth.redirectTo) {
+        res.writeHead(302, { location: auth.redirectTo, 'x-relay-error': auth.error.code, 'x-relay-request-id': requestId, 'content-length': 0 }).end();
+      } else {
+        sendRelayError(req, res, auth.error, requestId);
+      }
+    });
   }
 
   /** A WebSocket upgrade: checked here, then dispatched like a request (kind ws, no slot). */
   #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands the raw socket over with no error listener; a reset must never crash the relay.
+    socket.on('error', () => socket.destroy());
     const requestId = randomUUID();
     const routed = validateUpgrade(req) ?? this.#route(req);
     if (routed instanceof RelayError) {
@@ -101,7 +121,12 @@ export class PublicServer {
       return;
     }
     const deps = { metrics: this.#ctx.metrics, hooks: this.#hooks, handshake: this.#handshake, settings: this.#ctx.config.websocket };
-    this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
+    if (routed.preAuth === 'passthrough') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
+    // A session cookie is what a browser's WebSocket carries; no redirect is possible on an upgrade.
+    preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+      if (auth.kind === 'allowed') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps, auth.user));
+      writeRawRelayError(socket, auth.error, requestId, req.headers.accept);
+    });
   }
 
   /** The app a request is for, or the error that stops it before any dispatch. */

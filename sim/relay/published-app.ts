@@ -9,6 +9,8 @@ export interface PublishedApp {
   readonly externalOrigin: string;
   readonly backendTimeoutMs: number;
   readonly translateHeaders: boolean;
+  readonly preAuth: 'passthrough' | 'relay';
+  readonly assignedUsers: readonly string[];
 }
 
 /** Resolves the Host header of a user request to a published app (`<app>.<domain>[:port]`). */
@@ -28,6 +30,8 @@ export class AppDirectory {
         externalOrigin: `http://${app.name}${this.#domainSuffix}${portSuffix}`,
         backendTimeoutMs: app.backendTimeoutMs,
         translateHeaders: app.translateHeaders,
+        preAuth: app.preAuth,
+        assignedUsers: app.assignedUsers,
       });
     }
   }

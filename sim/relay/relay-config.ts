@@ -47,6 +47,9 @@ export const RelayAppConfig = z.object({
   backendTimeoutMs: z.number().int().positive(),
   /** Rewrite internal URLs in Location to the external URL (App Proxy "translate headers"). */
   translateHeaders: z.boolean().default(true),
+  /** `relay`: only signed-in users assigned to the app get through (pre-authentication). */
+  preAuth: z.enum(['passthrough', 'relay']).default('passthrough'),
+  assignedUsers: z.array(z.string()).default([]),
 });
 export type RelayAppConfig = z.infer<typeof RelayAppConfig>;
 
@@ -71,5 +74,9 @@ export const RelayConfig = z.object({
   maxRequestHeaders: z.number().int().positive().default(60),
   websocket: WebSocketSettings.default(WebSocketSettings.parse({})),
   limits: RelayLimits.default({ appRps: null, tenantRps: null }),
+  /** Users the simulated identity provider knows. */
+  users: z.array(z.string()).default([]),
+  /** Lifetime of tokens from `POST /_relay/sts/token`. */
+  tokenTtlSeconds: z.number().int().positive().default(3600),
 });
 export type RelayConfig = z.infer<typeof RelayConfig>;

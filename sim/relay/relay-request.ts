@@ -23,9 +23,13 @@ export class RelayRequest extends DispatchedWork {
   #bytesUp = 0;
   #bytesDown = 0;
 
-  constructor(id: string, app: PublishedApp, req: IncomingMessage, res: ServerResponse, metrics: RelayMetrics, hooks: WorkHooks) {
-    super(id, app, req, metrics, hooks);
+  /** Headers the relay adds to the user's response (the session cookie after a sign-in). */
+  readonly #extraHeaders: readonly string[];
+
+  constructor(id: string, app: PublishedApp, req: IncomingMessage, res: ServerResponse, metrics: RelayMetrics, hooks: WorkHooks, auth: { user?: string; setCookie?: string } = {}) {
+    super(id, app, req, metrics, hooks, auth.user);
     this.res = res;
+    this.#extraHeaders = auth.setCookie ? ['set-cookie', auth.setCookie] : [];
     this.hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!this.hasBody) req.resume();
     res.once('close', () => this.#onUserClosed());
@@ -87,7 +91,7 @@ export class RelayRequest extends DispatchedWork {
   #writeHead(status: number, rawHead: readonly string[]): void {
     this.beginResponse();
     const headers = userResponseHeaders(rawHead, this.app.translateHeaders ? this.app : undefined);
-    headers.push('x-relay-request-id', this.id);
+    headers.push('x-relay-request-id', this.id, ...this.#extraHeaders);
     this.res.writeHead(status, headers);
     this.metrics.timeToFirstByte.observe(this.#labels(), this.elapsedSeconds());
   }

@@ -39,8 +39,9 @@ export class RelaySession extends DispatchedWork {
     req: IncomingMessage,
     user: { socket: Duplex; head: Buffer },
     deps: { metrics: RelayMetrics; hooks: WorkHooks; handshake: UserHandshake; settings: WebSocketSettings },
+    signedIn?: string,
   ) {
-    super(id, app, req, deps.metrics, deps.hooks);
+    super(id, app, req, deps.metrics, deps.hooks, signedIn);
     this.#socket = user.socket;
     this.#head = user.head;
     this.#handshake = deps.handshake;

@@ -1,0 +1,48 @@
+import { SignJWT, errors, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
+
+/** A simulated identity provider inside the relay: ES256 tokens for (user, app). */
+export class TokenService {
+  readonly issuer: string;
+  readonly #privateKey: CryptoKey;
+  readonly #publicKey: CryptoKey;
+  readonly #ttlSeconds: number;
+
+  private constructor(issuer: string, keys: { privateKey: CryptoKey; publicKey: CryptoKey }, ttlSeconds: number) {
+    this.issuer = issuer;
+    this.#privateKey = keys.privateKey;
+    this.#publicKey = keys.publicKey;
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** A fresh key pair per relay process: tokens of another relay (or a forger) never verify. */
+  static async create(issuer: string, ttlSeconds: number): Promise<TokenService> {
+    return new TokenService(issuer, await generateKeyPair('ES256'), ttlSeconds);
+  }
+
+  sign(user: string, app: string): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(this.issuer)
+      .setAudience(app)
+      .setSubject(user)
+      .setIssuedAt()
+      .setExpirationTime(`${this.#ttlSeconds}s`)
+      .sign(this.#privateKey);
+  }
+
+  /** The user and expiry (epoch s) of a token valid for `app`: issuer, audience and expiry are checked. */
+  async verify(token: string, app: string): Promise<{ user: string; exp: number } | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.#publicKey, { issuer: this.issuer, audience: app, algorithms: ['ES256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
+      return { user: payload.sub, exp: payload.exp };
+    } catch (err) {
+      if (err instanceof errors.JOSEError) return undefined;
+      throw err;
+    }
+  }
+
+  publicJwk(): Promise<JWK> {
+    return exportJWK(this.#publicKey);
+  }
+}

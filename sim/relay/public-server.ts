@@ -31,6 +31,8 @@ export class PublicServer {
   readonly #handshake: UserHandshake;
   readonly #throttle: Throttle;
   readonly #cookies = new SessionCookies(false);
+  /** Open and pending WebSocket sessions per client IP, for `maxUpgradesPerIp`. */
+  readonly #upgradesByIp = new Map<string, number>();
   #tokens: TokenService | undefined;
 
   constructor(ctx: RelayContext) {
@@ -114,7 +116,7 @@ export class PublicServer {
       this.#countUnrouted(req, routed);
       return;
     }
-    const throttled = this.#throttle.check(routed.name);
+    const throttled = this.#throttle.check(routed.name) ?? this.#holdUpgradeSlot(req, socket);
     if (throttled) {
       this.#ctx.metrics.throttled.inc({ app: routed.name });
       writeRawRelayError(socket, throttled.error, requestId, req.headers.accept, ['retry-after', String(throttled.retryAfterSeconds)]);
@@ -127,6 +129,25 @@ export class PublicServer {
       if (auth.kind === 'allowed') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps, auth.user));
       writeRawRelayError(socket, auth.error, requestId, req.headers.accept);
     });
+  }
+
+  /**
+   * Counts the upgrade against its client IP until its socket closes; over the cap it is refused
+   * (429), so one client cannot exhaust the relay's sockets.
+   */
+  #holdUpgradeSlot(req: http.IncomingMessage, socket: Duplex): { error: RelayError; retryAfterSeconds: number } | undefined {
+    const cap = this.#ctx.config.websocket.maxUpgradesPerIp;
+    if (cap === 0) return undefined;
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const held = this.#upgradesByIp.get(ip) ?? 0;
+    if (held >= cap) return { error: new RelayError('throttled', `client ${ip} already holds ${held} WebSocket sessions (cap ${cap})`), retryAfterSeconds: 1 };
+    this.#upgradesByIp.set(ip, held + 1);
+    socket.once('close', () => {
+      const left = (this.#upgradesByIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#upgradesByIp.set(ip, left);
+      else this.#upgradesByIp.delete(ip);
+    });
+    return undefined;
   }
 
   /** The app a request is for, or the error that stops it before any dispatch. */

@@ -29,6 +29,8 @@ export const WebSocketSettings = z.object({
   maxSessionMs: z.number().int().min(0).default(0),
   /** Per-session bound on bytes queued towards a slow side before reading the other side pauses. */
   highWaterBytes: z.number().int().positive().default(1024 * 1024),
+  /** Concurrent WebSocket sessions (and pending upgrades) one client IP may hold; 0 = no cap. */
+  maxUpgradesPerIp: z.number().int().min(0).default(0),
 });
 export type WebSocketSettings = z.infer<typeof WebSocketSettings>;
 

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import assert from 'node:assert/strict';
 import { getLoad } from '../helpers/load.ts';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
@@ -39,11 +40,15 @@ test('above the app limit, 429 throttled appears for exactly the excess', async 
 
 test('the tenant limit spans apps', async () => {
   await new Promise((r) => setTimeout(r, 1100));
+  const started = performance.now();
   const burst = await Promise.all(
     Array.from({ length: 120 }, (_, i) => request(sim.publicUrl, hostOf(i % 2 ? 'echo' : 'other'), { path: '/echo' })),
   );
+  const elapsedS = (performance.now() - started) / 1000;
   const admitted = burst.filter((r) => r.status === 200).length;
-  assert.ok(admitted >= 80 && admitted <= 84, `${admitted} admitted by an 80/s tenant bucket`);
+  // A full bucket of 80, plus what refilled at 80/s while the burst was being answered.
+  const refilled = Math.ceil(80 * elapsedS);
+  assert.ok(admitted >= 80 && admitted <= 80 + refilled, `${admitted} admitted by an 80/s tenant bucket in ${elapsedS.toFixed(3)} s`);
   assert.ok(burst.filter((r) => r.status === 429).every((r) => r.headers['x-relay-error'] === 'throttled'));
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
 import { startSim } from '../helpers/sim.ts';
-import { closed, openWs } from '../helpers/ws-client.ts';
+import { closed, openWs, refusedUpgrade } from '../helpers/ws-client.ts';
 
 const sim = await startSim({
   groups: [{ name: 'default', connectors: 1 }, { name: 'capped', connectors: 1 }],
@@ -43,4 +43,23 @@ test('a busy session is still closed at maxSessionMs', async () => {
   const samples = await scrape(sim.view.relays[0]!.metricsUrl);
   assert.equal(metricSum(samples, 'relay_ws_sessions_total', { app: 'capped', outcome: 'max_duration' }), 1);
   assert.equal(metricSum(samples, 'relay_ws_sessions_total', { app: 'echo', outcome: 'idle_timeout' }), 1);
+});
+
+test('a client IP over websocket.maxUpgradesPerIp is refused with 429; a closed session frees its slot', async () => {
+  const capped = await startSim({
+    groups: [{ name: 'default', connectors: 1 }],
+    apps: [{ name: 'echo', group: 'default' }],
+    websocket: { maxUpgradesPerIp: 3 },
+  });
+  const host = new URL(capped.view.apps[0]!.externalUrl).host;
+  const open = await Promise.all([1, 2, 3].map(() => openWs(capped.publicUrl, host, '/ws/echo')));
+  const refused = await refusedUpgrade(capped.publicUrl, host, '/ws/echo');
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers['x-relay-error'], 'throttled');
+  open[0]!.ws.close();
+  await closed(open[0]!.ws);
+  await new Promise((r) => setTimeout(r, 100));
+  const again = await openWs(capped.publicUrl, host, '/ws/echo');
+  again.ws.close();
+  for (const { ws } of open.slice(1)) ws.close();
 });

@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { parseFaultRequest, FaultRequestError } from '../../sim/cluster/fault-request.ts';
+import { parseTopology, TopologyError } from '../../sim/cluster/topology.ts';
+import { ProtocolError } from '../../sim/protocol/errors.ts';
+import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
+import { decodeConnectorMessage, decodeRelayMessage } from '../../sim/protocol/messages.ts';
+import { TunnelFrameDecoder, TunnelFrameError } from '../../sim/protocol/tunnel-frames.ts';
+
+/** Runs `fn`; an error that is not one of the `expected` typed errors is a finding. */
+function onlyTyped(fn: () => unknown, ...expected: (abstract new (...args: never[]) => Error)[]): boolean {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    if (expected.some((type) => err instanceof type)) return true;
+    throw err;
+  }
+}
+
+const messageTypes = fc.constantFrom('hello', 'accept', 'reject', 'fail', 'drain', 'welcome', 'dispatch', 'cancel', 'error', 'explode', '', 'constructor', '__proto__');
+/** Near-valid control messages: a known type with random fields, which reach the schema checks. */
+const nearMessage = fc.record({ type: messageTypes }, { requiredKeys: ['type'] }).chain((base) =>
+  fc.dictionary(fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'), fc.anything()).map((extra) => ({ ...extra, ...base })),
+);
+
+/** Every decoder and parser at the system's edges, as fast-check properties: no crash, only clear errors. */
+export const PROPERTIES = {
+  'control frames from connectors': fc.property(fc.oneof(fc.string(), fc.json(), nearMessage.map((m) => JSON.stringify(m))), (raw) =>
+    onlyTyped(() => decodeConnectorMessage(raw), ProtocolError),
+  ),
+  'control frames from relays': fc.property(fc.oneof(fc.string(), fc.json(), nearMessage.map((m) => JSON.stringify(m))), (raw) =>
+    onlyTyped(() => decodeRelayMessage(raw), ProtocolError),
+  ),
+  'inline response frames': fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyTyped(() => decodeInlineResponse(Buffer.from(bytes)), ProtocolError)),
+  'tunnel frame streams': fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 16 }), (chunks) =>
+    onlyTyped(() => {
+      const decoder = new TunnelFrameDecoder(1024);
+      for (const chunk of chunks) decoder.push(Buffer.from(chunk), () => undefined);
+    }, TunnelFrameError),
+  ),
+  'topology files': fc.property(fc.oneof(fc.anything(), fc.record({ groups: fc.anything(), apps: fc.anything(), dispatch: fc.anything(), faults: fc.anything() })), (value) =>
+    onlyTyped(() => parseTopology(value, 'fuzz'), TopologyError),
+  ),
+  'fault requests': fc.property(fc.oneof(fc.anything(), fc.record({ action: fc.string(), target: fc.string(), params: fc.anything() })), (value) =>
+    onlyTyped(() => parseFaultRequest(value), FaultRequestError),
+  ),
+} as const;

@@ -94,6 +94,7 @@ export class PublicServer {
     }
     if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+      if (res.destroyed) return; // the user left while the token was being checked
       if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, auth));
       req.resume();
       this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: auth.redirectTo ? '302' : String(auth.error.status) });
@@ -126,6 +127,7 @@ export class PublicServer {
     if (routed.preAuth === 'passthrough') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
     // A session cookie is what a browser's WebSocket carries; no redirect is possible on an upgrade.
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+      if (socket.destroyed) return; // the user left while the cookie was being checked
       if (auth.kind === 'allowed') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps, auth.user));
       writeRawRelayError(socket, auth.error, requestId, req.headers.accept);
     });

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
+import { rssBytes } from '../../sim/common/rss.ts';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
@@ -34,11 +34,6 @@ for (const [name, value] of Object.entries({ sessions, duration: durationS, max:
 
 const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rssBytes(pid: number): Promise<number> {
-  const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) * 1024;
-}
 
 /** Opens `count` sessions, warms up, then measures RTT for `durationS` seconds of 1 message/s each. */
 async function measureRtt(name: string, url: string, host: string | undefined): Promise<WsDriverReport> {

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { json, request } from '../helpers/http-client.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
 import { unusedPort } from '../helpers/ports.ts';
@@ -120,4 +122,16 @@ test('a full queue gives 503 queue_full with Retry-After; the queued ones time o
   const samples = await scrape(relayMetrics);
   assert.equal(metricSum(samples, 'relay_queue_rejected_total', { group: 'default', reason: 'queue_full' }), 1);
   assert.equal(metricSum(samples, 'relay_queue_rejected_total', { group: 'default', reason: 'queue_timeout' }), 2);
+});
+
+test('an oversized request head gets 431 from the relay, in its own format', async () => {
+  const socket = net.connect(Number(new URL(publicUrl).port), '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(`GET /echo HTTP/1.1\r\nHost: ${echoHost}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString()));
+  await once(socket, 'close');
+  assert.match(answer, /^HTTP\/1\.1 431 /);
+  assert.match(answer, /x-relay-error: request_header_fields_too_large/);
+  assert.match(answer, /This corporate app can't be accessed/);
 });

@@ -162,11 +162,9 @@ const options = {
 say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
 let summary: Summary;
 try {
-  const live: { values: Record<string, number | null> } = { values: {} };
   const result = await runProfile(
     { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, thresholds, metricsPort: cli.metricsPort, metricsHost: cli.metricsHost, progress: say },
     target,
-    () => live.values,
   );
   const base = buildSummary(runId, cli.profile.name, target.url, options, result);
   const values = thresholdValues(base);

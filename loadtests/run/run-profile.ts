@@ -56,7 +56,7 @@ export interface RunResult {
 const WS_RECONNECT = { initialMs: 200, maxMs: 5000, resetAfterMs: 10_000 };
 
 /** Executes a profile against a target: open-model HTTP scenarios, WebSocket sessions, the fault plan. */
-export async function runProfile(settings: RunSettings, target: RunTarget, liveValues: () => Record<string, number | null>): Promise<RunResult> {
+export async function runProfile(settings: RunSettings, target: RunTarget): Promise<RunResult> {
   const { profile } = settings;
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
@@ -94,7 +94,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget, liveV
       if (ws) wsSamples[second - 1] = { open: ws.openSessions, sent: ws.messagesSent };
       if (profile.trackMemory) memory[second - 1] = await memoryOf(target);
       settings.progress(progressLine(second, runners, ws, faults, relaySamples[second - 1]));
-      const failing = settings.thresholds.find((t) => t.abortOnFail && second >= t.delayAbortEvalS && !evaluate(t, liveValues()).ok);
+      const failing = settings.thresholds.find((t) => t.abortOnFail && second >= t.delayAbortEvalS && !evaluate(t, liveValues(runners, ws)).ok);
       if (failing && !aborted) {
         aborted = `threshold "${failing.expr}" failed at ${second} s (abortOnFail)`;
         abort.abort();
@@ -229,6 +229,35 @@ async function memoryOf(target: RunTarget): Promise<Record<string, number>> {
     target.componentMetrics.map(async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const),
   );
   return Object.fromEntries(entries);
+}
+
+/**
+ * The threshold metrics as they stand mid-run (for abortOnFail): HTTP latency and error rate so
+ * far, WebSocket RTT and drops. Failover figures only exist at the end.
+ */
+function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined): Record<string, number | null> {
+  const latency = new LatencyHistogram();
+  let requests = 0;
+  let errors = 0;
+  for (const runner of runners.values()) {
+    latency.add(runner.latency);
+    const report = runner.report();
+    requests += report.sent;
+    errors += report.errors;
+  }
+  const summary = latency.summary();
+  const values: Record<string, number | null> = {
+    'http.requests': requests,
+    'http.errors': errors,
+    'http.error_rate': requests > 0 ? errors / requests : 0,
+  };
+  for (const key of ['p50', 'p90', 'p99', 'p999', 'max'] as const) values[`http.${key}`] = summary.count > 0 ? summary[key] : null;
+  if (ws) {
+    const report = ws.report();
+    values['ws.dropped'] = report.dropped;
+    values['ws.p99'] = report.rttMs.count > 0 ? report.rttMs.p99 : null;
+  }
+  return values;
 }
 
 /** Per-second intervals of every HTTP scenario, summed second by second. */

@@ -76,6 +76,19 @@ test('an impossible threshold exits 1 and is recorded as failed', async () => {
   assert.match(run.stderr, /threshold failed: http\.p99 < 0\.001/);
 });
 
+test('an abortOnFail threshold stops the run early after its delay, and exits 1', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slo-'));
+  const slo = join(dir, 'slo.yaml');
+  await writeFile(slo, 'thresholds:\n  - { expr: "http.p99 < 0.001", abortOnFail: true, delayAbortEvalS: 2 }\n');
+  const started = Date.now();
+  const run = await runLoadCli(['get', '--duration', '20s', '--rate', '50', '--slo', slo, '--metrics-port', '0', '--quiet']);
+  assert.equal(run.code, 1, run.stderr);
+  const summary = JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')) as { aborted: string | null; http: { requests: number } };
+  assert.match(summary.aborted ?? '', /http\.p99 < 0\.001/);
+  assert.ok(Date.now() - started < 15_000, 'the 20 s run stopped early');
+  assert.ok(summary.http.requests < 20 * 50 * 0.6, `${summary.http.requests} requests before the abort`);
+});
+
 test('bad usage and an unreachable target exit 2 with a message', async () => {
   const unknown = await runLoadCli(['nosuchprofile']);
   assert.equal(unknown.code, 2);

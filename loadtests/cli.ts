@@ -25,6 +25,7 @@ options:
   --sessions N      WebSocket sessions (profiles with a ws scenario)
   --connections N   sockets for the HTTP agent / closed-loop connections
   --closed          closed-loop autocannon baseline instead of the open model (GET only)
+  --workers N       autocannon worker threads for --closed, where one core saturates
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
@@ -66,6 +67,7 @@ function parseCli() {
         sessions: { type: 'string' },
         connections: { type: 'string' },
         closed: { type: 'boolean', default: false },
+        workers: { type: 'string' },
         slo: { type: 'string' },
         target: { type: 'string' },
         control: { type: 'string' },
@@ -101,6 +103,7 @@ function parseCli() {
     sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
     connections: positive(values.connections, 'connections', profile.defaults.connections),
     closed: values.closed,
+    workers: positive(values.workers, 'workers', 0, true),
     slo: values.slo,
     target: values.target,
     control: values.control,
@@ -156,6 +159,7 @@ const options = {
   sessions: cli.sessions,
   connections: cli.connections,
   closed: cli.closed,
+  workers: cli.workers,
   model: cli.closed ? 'closed' : 'open',
   ...(servers(cli.profile) ? { servers: servers(cli.profile) } : {}),
 };
@@ -163,7 +167,7 @@ say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions 
 let summary: Summary;
 try {
   const result = await runProfile(
-    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, thresholds, metricsPort: cli.metricsPort, metricsHost: cli.metricsHost, progress: say },
+    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, workers: cli.workers, thresholds, metricsPort: cli.metricsPort, metricsHost: cli.metricsHost, progress: say },
     target,
   );
   const base = buildSummary(runId, cli.profile.name, target.url, options, result);

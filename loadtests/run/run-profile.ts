@@ -21,6 +21,8 @@ export interface RunSettings {
   readonly connections: number;
   /** Closed-loop autocannon instead of the open model (GET scenarios only). */
   readonly closed: boolean;
+  /** autocannon worker threads for the closed loop, where one core saturates (0 = none). */
+  readonly workers: number;
   readonly thresholds: readonly Threshold[];
   readonly metricsPort: number;
   /** Where loadgen /metrics listens (0.0.0.0 in containers, so Prometheus can scrape it). */
@@ -198,6 +200,7 @@ async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings,
     connections: settings.connections,
     duration: settings.durationS,
     headers: { host: target.hostOf(get.app) },
+    ...(settings.workers > 0 ? { workers: settings.workers } : {}),
   });
   return { requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }

@@ -31,10 +31,17 @@ test('above the app limit, 429 throttled appears for exactly the excess', async 
   assert.ok(report.ok >= 190 && report.ok <= 210, `${report.ok} admitted of ${report.sent}`);
   const after = metricSum(await scrape(sim.view.relays[0]!.metricsUrl), 'relay_throttled_total', { app: 'echo' });
   assert.equal(after - before, throttled, 'the relay counted the same 429s');
-  const res = await request(sim.publicUrl, hostOf('echo'), { path: '/echo', headers: { accept: 'application/json' } });
-  if (res.status === 429) {
+});
+
+test('a 429 says throttled, in JSON when asked, with a Retry-After', async () => {
+  await new Promise((r) => setTimeout(r, 1100));
+  const burst = await Promise.all(Array.from({ length: 80 }, () => request(sim.publicUrl, hostOf('echo'), { path: '/echo', headers: { accept: 'application/json' } })));
+  const refused = burst.filter((r) => r.status === 429);
+  assert.ok(refused.length >= 20, `${refused.length} of 80 refused by a 50/s bucket`);
+  for (const res of refused) {
     assert.equal(res.headers['x-relay-error'], 'throttled');
     assert.ok(Number(res.headers['retry-after']) >= 1);
+    assert.equal(JSON.parse(res.body.toString()).code, 'throttled');
   }
 });
 

@@ -28,6 +28,14 @@ export const MAX_RETRIES = 2;
 export type ChannelEndReason = 'closed' | 'heartbeat' | 'protocol_error' | 'shutdown';
 
 /**
+ * Anything a connector sends that cannot be applied (e.g. a response head Node refuses to write)
+ * is that connector's protocol violation: it closes its channel, never the relay process.
+ */
+export function asViolation(err: unknown): ProtocolError {
+  return err instanceof ProtocolError ? err : new ProtocolError('malformed_frame', `connector input could not be applied: ${(err as Error).message}`);
+}
+
+/**
  * The relay's side of one connector's control channel: handshake, dispatch and accept, liveness.
  * It owns the requests dispatched to that connector until they finish; their ids are honoured on
  * the data plane only for this channel.
@@ -154,8 +162,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
       if (isBinary) this.#onInlineResponse(data as Buffer);
       else this.#onMessage(decodeConnectorMessage(data.toString()));
     } catch (err) {
-      if (err instanceof ProtocolError) this.violation(err);
-      else throw err;
+      this.violation(asViolation(err));
     }
   }
 

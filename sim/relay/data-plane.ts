@@ -1,6 +1,7 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { ProtocolError } from '../protocol/errors.ts';
 import { DATA_HEADERS, parseDataPlanePath } from '../protocol/data-plane-paths.ts';
+import { asViolation } from './control-channel.ts';
 import type { RelayContext } from './relay-context.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } = http2.constants;
@@ -49,10 +50,10 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
       throw new ProtocolError('unknown_message', `${String(method)} ${target.action} is not a data-plane operation`);
     }
   } catch (err) {
-    if (!(err instanceof ProtocolError)) throw err;
-    refuse(stream, err);
-    if (channel) channel.violation(err);
-    else ctx.metrics.protocolErrors.inc({ code: err.code });
+    const violation = asViolation(err);
+    refuse(stream, violation);
+    if (channel) channel.violation(violation);
+    else ctx.metrics.protocolErrors.inc({ code: violation.code });
   }
 }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { dataPlanePath, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
+import { encodeInlineResponse } from '../../sim/protocol/inline-response.ts';
 import { request } from '../helpers/http-client.ts';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
 import { ProtocolPeer } from '../helpers/protocol-peer.ts';
@@ -96,6 +97,22 @@ test("a body request for another connector's id is refused, that channel closed,
   await assertOthersUnaffected();
   a.close();
   b.close();
+});
+
+test('a response head Node cannot write closes that channel; the user gets 502 and the relay stays up', async () => {
+  const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-5', 'lab');
+  const userRequest = request(sim.publicUrl, hostOf('lab'), { path: '/echo', headers: { accept: 'application/json' } });
+  const dispatch = (await peer.next((m) => m.type === 'dispatch')) as { id: string };
+  peer.sendJson({ type: 'accept', id: dispatch.id });
+  peer.sendBinary(Buffer.concat(encodeInlineResponse({ type: 'response', id: dispatch.id, status: 200, headers: ['bad header name', 'x'] }, [Buffer.from('nope')])));
+  const error = await peer.next((m) => m.type === 'error');
+  assert.equal((error as { code: string }).code, 'malformed_frame');
+  assert.equal((await peer.closed).code, 1008);
+  const res = await userRequest;
+  assert.equal(res.status, 502);
+  assert.equal(res.headers['x-relay-error'], 'connector_lost');
+  await assertOthersUnaffected();
+  peer.close();
 });
 
 test('a control channel without the connector token is refused at the upgrade', async () => {

@@ -44,6 +44,10 @@ export class ProtocolPeer {
     this.#ws.send(frame);
   }
 
+  sendBinary(frame: Buffer): void {
+    this.#ws.send(frame, { binary: true });
+  }
+
   sendJson(value: unknown): void {
     this.#ws.send(JSON.stringify(value));
   }

@@ -3,6 +3,9 @@ import type { Duplex } from 'node:stream';
 import type { RelayError } from '../protocol/errors.ts';
 
 const PAGE_TITLE = "This corporate app can't be accessed";
+/** RFC 9110 token characters, and a field value without control characters (no CR/LF). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -59,6 +62,8 @@ export function writeRawResponse(socket: Duplex, status: number, rawHeaders: rea
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`, 'connection: close', `content-length: ${Buffer.byteLength(body)}`];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
+    // Raw writes bypass Node's header checks: never let a name or value split the response.
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(rawHeaders[i + 1]!)) continue;
     if (name !== 'content-length' && name !== 'connection') lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
   }
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);

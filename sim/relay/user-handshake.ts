@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RelayError } from '../protocol/errors.ts';
@@ -56,6 +56,9 @@ export class UserHandshake {
     let protocol: string | undefined;
     const headers: string[] = [];
     for (let i = 0; i < backendHead.length; i += 2) {
+      // ws writes these raw: a connector must not be able to split the user's 101 response.
+      validateHeaderName(backendHead[i]!);
+      validateHeaderValue(backendHead[i]!, backendHead[i + 1]!);
       const name = backendHead[i]!.toLowerCase();
       if (name === 'sec-websocket-protocol') protocol = backendHead[i + 1];
       else if (!NOT_FORWARDED.has(name)) headers.push(backendHead[i]!, backendHead[i + 1]!);

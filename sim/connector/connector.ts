@@ -129,21 +129,26 @@ export class Connector {
     }
     link.send({ type: 'accept', id: message.id });
     const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal };
-    const work = !app
-      ? Promise.reject(new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`))
-      : message.kind === 'ws'
-        ? openBackendTunnel(ctx, message, app, link.tunnelSettings)
-        : callBackend(ctx, message, app);
+    // Inside a promise, so that even a synchronous throw (say, a header Node refuses) is a failed
+    // request, never a crashed connector.
+    const work = Promise.resolve().then(() => {
+      if (!app) throw new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`);
+      return message.kind === 'ws' ? openBackendTunnel(ctx, message, app, link.tunnelSettings) : callBackend(ctx, message, app);
+    });
     work.then(
       (outcome) => this.#done(message, String(outcome)),
       (err: Error) => {
         if (err instanceof BackendCallError) {
           link.send({ type: 'fail', id: message.id, code: err.code, detail: err.message });
           this.#done(message, err.code);
+        } else if (abort.signal.aborted) {
+          this.#done(message, 'cancelled'); // the relay cancelled it, or the link dropped
         } else {
-          // Cancelled, the link dropped, or the response stream was cut mid-body.
+          // Cut mid-body, or refused before the backend was reached: tell the relay rather than
+          // leave the request to its deadline (it ignores a fail for a request already over).
           this.#log.debug({ err, id: message.id }, 'request ended early');
-          this.#done(message, abort.signal.aborted ? 'cancelled' : 'aborted');
+          link.send({ type: 'fail', id: message.id, code: 'backend_unreachable', detail: err.message.slice(0, 400) });
+          this.#done(message, 'aborted');
         }
       },
     );

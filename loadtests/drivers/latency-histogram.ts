@@ -25,6 +25,17 @@ export class LatencyHistogram {
     this.histogram.add(other.histogram);
   }
 
+  /** A compact, lossless text form (HdrHistogram's compressed base64), to merge across threads. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.histogram);
+  }
+
+  static decode(encoded: string): LatencyHistogram {
+    const decoded = new LatencyHistogram();
+    decoded.histogram.add(hdr.decodeFromCompressedBase64(encoded));
+    return decoded;
+  }
+
   summary(): LatencySummaryMs {
     const h = this.histogram;
     const ms = (us: number) => Number((us / 1000).toFixed(3));
@@ -34,7 +45,8 @@ export class LatencyHistogram {
       p90: ms(h.getValueAtPercentile(90)),
       p99: ms(h.getValueAtPercentile(99)),
       p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
+      // Bucket-resolved like the percentiles (3 significant digits), so merged histograms agree exactly.
+      max: ms(h.getValueAtPercentile(100)),
       mean: ms(h.mean),
     };
   }

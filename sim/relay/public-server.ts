@@ -76,7 +76,7 @@ export class PublicServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const requestId = randomUUID();
-    if (req.url?.startsWith('/_relay/') && serveTokenEndpoint(req, res, this.#tokens!, this.#ctx.config.users, this.#ctx.config.apps.map((a) => a.name))) return;
+    if (req.url?.startsWith('/_relay/') && this.#serveReserved(req, res)) return;
     const routed = this.#route(req);
     if (routed instanceof RelayError) {
       req.resume();
@@ -104,6 +104,15 @@ export class PublicServer {
         sendRelayError(req, res, auth.error, requestId);
       }
     });
+  }
+
+  /** `/_relay/...` belongs to the relay itself on every host: health and the token service. */
+  #serveReserved(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (req.url === '/_relay/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok\n');
+      return true;
+    }
+    return serveTokenEndpoint(req, res, this.#tokens!, this.#ctx.config.users, this.#ctx.config.apps.map((a) => a.name));
   }
 
   /** A WebSocket upgrade: checked here, then dispatched like a request (kind ws, no slot). */

@@ -135,3 +135,11 @@ test('an oversized request head gets 431 from the relay, in its own format', asy
   assert.match(answer, /x-relay-error: request_header_fields_too_large/);
   assert.match(answer, /This corporate app can't be accessed/);
 });
+
+test('/_relay/healthz is the relay\'s own, on any host', async () => {
+  for (const host of [echoHost, 'nope.localhost']) {
+    const res = await request(publicUrl, host, { path: '/_relay/healthz' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), 'ok\n');
+  }
+});

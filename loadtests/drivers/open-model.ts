@@ -82,10 +82,6 @@ export class OpenModelRunner {
     this.#options = options;
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Runs the plan to its end and waits for every request sent to finish. */
   async run(signal?: AbortSignal): Promise<OpenModelReport> {
     this.#startedAt = performance.now();

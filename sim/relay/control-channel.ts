@@ -92,10 +92,6 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     return this.#requestsInFlight;
   }
 
-  get sessionCount(): number {
-    return this.inflight.size - this.#requestsInFlight;
-  }
-
   assign(work: DispatchedWork): void {
     this.inflight.set(work.id, work);
     if (work.kind === 'http') this.#requestsInFlight++;

@@ -46,14 +46,6 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
     metrics.queueDepth.set({ group }, 0);
   }
 
-  get connectors(): readonly C[] {
-    return this.#connectors;
-  }
-
-  get queueLength(): number {
-    return this.#queue.length;
-  }
-
   submit(request: R): void {
     // Sessions need no slot, so they do not wait behind requests that do.
     if (this.#queue.length === 0 || !request.needsSlot) {

@@ -1,4 +1,4 @@
-import { SignJWT, errors, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
+import { SignJWT, errors, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 
 /** A simulated identity provider inside the relay: ES256 tokens for (user, app). */
 export class TokenService {
@@ -42,7 +42,4 @@ export class TokenService {
     }
   }
 
-  publicJwk(): Promise<JWK> {
-    return exportJWK(this.#publicKey);
-  }
 }

@@ -12,8 +12,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
-import { parseTopology } from '../../sim/cluster/topology.ts';
+import { positiveIntegers, startBenchSim } from './bench-setup.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,15 +22,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
-const duration = Number(values.duration);
-const connections = Number(values.connections);
-const connectors = Number(values.connectors);
-for (const [name, value] of Object.entries({ duration, connections, connectors })) {
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`--${name} must be a positive whole number\n`);
-    process.exit(2);
-  }
-}
+const { duration, connections, connectors } = positiveIntegers({ duration: values.duration, connections: values.connections, connectors: values.connectors });
 
 interface Figures {
   name: string;
@@ -69,10 +60,8 @@ async function startNaiveProxy(upstream: string): Promise<{ origin: string; stop
   return { origin: `http://127.0.0.1:${message.port}`, stop: () => child.kill() };
 }
 
-const topology = parseTopology({ groups: [{ name: 'default', connectors }], apps: [{ name: 'echo', group: 'default' }] }, 'bench');
-const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
 process.stderr.write(`starting the sim (1 relay, ${connectors} connector(s), 1 backend)...\n`);
-await cluster.start();
+const cluster = await startBenchSim(connectors);
 const view = cluster.view();
 const backend = view.backends[0]!.url;
 const hop2 = await startNaiveProxy(backend);

@@ -10,8 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
-import { parseTopology } from '../../sim/cluster/topology.ts';
+import { startBenchSim } from './bench-setup.ts';
 import { LatencyHistogram } from '../drivers/latency-histogram.ts';
 import type { OpenModelReport } from '../drivers/open-model.ts';
 
@@ -62,8 +61,7 @@ async function step(url: string, workers: number, rate: number) {
   return { ...result, sustainable };
 }
 
-const cluster = new SimCluster(parseTopology({ groups: [{ name: 'default', connectors: 1 }], apps: [{ name: 'echo', group: 'default' }] }, 'bench'), { basePort: 0, logLevel: 'error' });
-await cluster.start();
+const cluster = await startBenchSim(1);
 try {
   const url = `${cluster.view().backends[0]!.url}/echo`;
   const steps = [];

@@ -10,8 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rssBytes } from '../../sim/common/rss.ts';
-import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
-import { parseTopology } from '../../sim/cluster/topology.ts';
+import { positiveIntegers, startBenchSim } from './bench-setup.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 
 const { values } = parseArgs({
@@ -22,15 +21,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
-const sessions = Number(values.sessions);
-const durationS = Number(values.duration);
-const maxSessions = Number(values.max);
-for (const [name, value] of Object.entries({ sessions, duration: durationS, max: maxSessions })) {
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`--${name} must be a positive whole number\n`);
-    process.exit(2);
-  }
-}
+const { sessions, duration: durationS, max: maxSessions } = positiveIntegers({ sessions: values.sessions, duration: values.duration, max: values.max });
 
 const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,10 +43,8 @@ async function measureRtt(name: string, url: string, host: string | undefined): 
   return report;
 }
 
-const topology = parseTopology({ groups: [{ name: 'default', connectors: 1 }], apps: [{ name: 'echo', group: 'default' }] }, 'ws-bench');
-const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
 process.stderr.write('starting the sim (1 relay, 1 connector, 1 backend)...\n');
-await cluster.start();
+const cluster = await startBenchSim(1);
 const view = cluster.view();
 const relay = view.relays[0]!;
 const connector = view.connectors[0]!;

@@ -29,6 +29,15 @@ async function assertOthersUnaffected(): Promise<void> {
   assert.equal(metricSum(samples, 'relay_connectors', { group: 'default', state: 'active' }), 1, 'the real connector stays registered');
 }
 
+/** The relay answered `peer` with an `error` frame of `code`, closed it with 1008, and nobody else noticed. */
+async function assertViolationClosed(peer: ProtocolPeer, code: string): Promise<void> {
+  const error = await peer.next((m) => m.type === 'error');
+  assert.equal((error as { code: string }).code, code);
+  assert.equal((await peer.closed).code, 1008);
+  await assertOthersUnaffected();
+  peer.close();
+}
+
 async function protocolErrors(code: string): Promise<number> {
   return metricSum(await scrape(relay.metricsUrl), 'relay_protocol_errors_total', { code });
 }
@@ -47,11 +56,7 @@ test('a malformed frame is answered with an error and the channel is closed', as
 test('an unknown message type is answered with an error and the channel is closed', async () => {
   const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-2', 'lab');
   peer.sendJson({ type: 'explode', id: 'x' });
-  const error = await peer.next((m) => m.type === 'error');
-  assert.equal((error as { code: string }).code, 'unknown_message');
-  assert.equal((await peer.closed).code, 1008);
-  await assertOthersUnaffected();
-  peer.close();
+  await assertViolationClosed(peer, 'unknown_message');
 });
 
 test('a response for an id the connector did not accept is refused and the channel is closed', async () => {
@@ -59,11 +64,7 @@ test('a response for an id the connector did not accept is refused and the chann
   const answer = await peer.stream(dataPlanePath(randomUUID(), 'response'), 'POST', { [DATA_HEADERS.status]: '200' }, Buffer.from('forged'));
   assert.equal(answer.status, 404);
   assert.equal(JSON.parse(answer.body).code, 'unknown_request');
-  const error = await peer.next((m) => m.type === 'error');
-  assert.equal((error as { code: string }).code, 'unknown_request');
-  assert.equal((await peer.closed).code, 1008);
-  await assertOthersUnaffected();
-  peer.close();
+  await assertViolationClosed(peer, 'unknown_request');
 });
 
 test("a body request for another connector's id is refused, that channel closed, and the rightful request completes", async () => {

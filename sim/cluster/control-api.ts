@@ -1,3 +1,4 @@
+import { readJsonBody, sendJson } from '../common/json-http.ts';
 import http from 'node:http';
 import { closeServer, listen } from '../common/listen.ts';
 import type { EventLog } from './event-log.ts';
@@ -63,9 +64,7 @@ export class ControlApi {
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://control');
-    const json = (status: number, value: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(value)}\n`);
-    };
+    const json = (status: number, value: unknown): void => sendJson(res, status, value);
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /topology':
@@ -90,9 +89,9 @@ export class ControlApi {
   async #fault(req: http.IncomingMessage, json: (status: number, value: unknown) => void): Promise<void> {
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req));
+      body = await readJsonBody(req, MAX_BODY_BYTES);
     } catch (err) {
-      return json(400, { error: `the body must be JSON: ${(err as Error).message}` });
+      return json(400, { error: (err as Error).message });
     }
     try {
       const result = await this.#target.faults.inject(parseFaultRequest(body));
@@ -102,15 +101,4 @@ export class ControlApi {
       json(409, { error: `the fault could not be applied: ${(err as Error).message}` });
     }
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString();
 }

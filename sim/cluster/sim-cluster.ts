@@ -8,6 +8,7 @@ import { EventLog } from './event-log.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { parseFaultRequest } from './fault-request.ts';
 import { planPorts, type PortPlan } from './port-plan.ts';
+import { CertificateAuthority, type ServerIdentity } from '../pki/certificate-authority.ts';
 import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
 
 export interface ClusterOptions {
@@ -28,6 +29,15 @@ export interface TopologyView {
   connectors: { id: string; group: string; metricsUrl: string; pid: number | undefined; state: string }[];
   backends: { id: string; url: string; metricsUrl: string; pid: number | undefined; state: string }[];
   apps: { name: string; group: string; externalUrl: string }[];
+  /** With topology `tls: on`: the relay CA, which clients of the public HTTPS listener must trust. */
+  tls?: { caCertificatePem: string };
+}
+
+/** The sim's PKI with topology `tls: on`: one CA for all relays, and the administrator's token. */
+export interface SimPki {
+  readonly ca: CertificateAuthority;
+  readonly relayIdentity: ServerIdentity;
+  readonly adminToken: string;
 }
 
 /**
@@ -49,6 +59,7 @@ export class SimCluster {
   readonly #controlApi: ControlApi;
   readonly #planTimers: NodeJS.Timeout[] = [];
   #controlUrl = '';
+  #pki: SimPki | undefined;
 
   constructor(topology: Topology, options: ClusterOptions) {
     const count = options.connectorsPerGroup;
@@ -71,6 +82,7 @@ export class SimCluster {
 
   async start(): Promise<void> {
     try {
+      if (this.topology.tls === 'on') this.#pki = await this.#createPki();
       await this.#startAll('backend', this.#backendConfigs(), false);
       await this.#startAll('relay', this.#relayConfigs(), false);
       await this.#startAll('connector', this.#connectorConfigs(), true);
@@ -110,6 +122,18 @@ export class SimCluster {
     return this.#token;
   }
 
+  /** The CA and administrator token with `tls: on` (tests register, revoke and forge with them). */
+  get pki(): SimPki | undefined {
+    return this.#pki;
+  }
+
+  async #createPki(): Promise<SimPki> {
+    const ca = await CertificateAuthority.create();
+    const appHosts = this.topology.apps.map((app) => `${app.name}.${this.topology.domain}`);
+    const relayIdentity = await ca.issueServerIdentity([...new Set([this.#host, 'localhost', '127.0.0.1', ...appHosts])]);
+    return { ca, relayIdentity, adminToken: randomBytes(24).toString('base64url') };
+  }
+
   /** Every process id we spawned, for orphan checks. */
   pids(): number[] {
     return [...this.backends, ...this.relays, ...this.connectors].flatMap((p) => (p.pid ? [p.pid] : []));
@@ -117,14 +141,16 @@ export class SimCluster {
 
   view(): TopologyView {
     const url = (port: number | undefined, path = '') => `http://${this.#host}:${port ?? 0}${path}`;
+    const scheme = this.#pki ? 'https' : 'http';
+    const secureUrl = (port: number | undefined) => `${scheme}://${this.#host}:${port ?? 0}`;
     const relay0 = this.relays[0];
     const publicPort = relay0?.ports['public'];
     return {
       controlUrl: this.#controlUrl,
       relays: this.relays.map((r) => ({
         id: r.id,
-        publicUrl: url(r.ports['public']),
-        connectorUrl: url(r.ports['connector']),
+        publicUrl: secureUrl(r.ports['public']),
+        connectorUrl: secureUrl(r.ports['connector']),
         metricsUrl: url(r.ports['metrics'], '/metrics'),
         pid: r.pid,
         state: r.state,
@@ -146,8 +172,9 @@ export class SimCluster {
       apps: this.topology.apps.map((app) => ({
         name: app.name,
         group: app.group,
-        externalUrl: `http://${app.name}.${this.topology.domain}:${publicPort ?? 0}`,
+        externalUrl: `${scheme}://${app.name}.${this.topology.domain}:${publicPort ?? 0}`,
       })),
+      ...(this.#pki ? { tls: { caCertificatePem: this.#pki.ca.certificatePem } } : {}),
     };
   }
 
@@ -233,6 +260,14 @@ export class SimCluster {
           appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
           tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),
         },
+        ...(this.#pki && {
+          tls: {
+            ca: this.#pki.ca.toPem(),
+            server: this.#pki.relayIdentity,
+            adminToken: this.#pki.adminToken,
+            clientCertificateLifetimeSeconds: Math.ceil(topology.certificates.lifetime / 1000),
+          },
+        }),
       };
       return { id, config };
     });
@@ -256,6 +291,15 @@ export class SimCluster {
           reconnect: { initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 },
           drainGraceMs: 30_000,
           faultProxy: true,
+          dialTimeoutMs: 5000,
+          ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
+          ...(this.#pki && {
+            tls: {
+              caCertificatePem: this.#pki.ca.certificatePem,
+              adminToken: this.#pki.adminToken,
+              renewAfterSeconds: this.topology.certificates.renewAfter / 1000,
+            },
+          }),
         };
         return { id, config, group: group.name };
       }),

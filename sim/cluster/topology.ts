@@ -15,6 +15,8 @@ const Group = z.strictObject({
   connectors: z.number().int().min(0).max(500).default(3),
   /** Concurrent requests per connector (App Proxy default 200). */
   slots: z.number().int().positive().default(200),
+  /** The group's connectors reach the relays only through this forward proxy (HTTP CONNECT). */
+  outboundProxy: z.string().regex(/^http:\/\/[^/@]+:\d+\/?$/, 'use http://host:port (proxy credentials are not supported)').optional(),
 });
 
 const App = z.strictObject({
@@ -34,12 +36,14 @@ export const DOCUMENTED_LIMITS = { appRps: 500, tenantRps: 750 } as const;
 const Limit = z.union([z.boolean(), z.number().positive()]).default(false);
 const Limits = z.strictObject({ appRps: Limit, tenantRps: Limit });
 
-/** `20s`, `1500ms`, `2m` or a number of milliseconds. */
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `20s`, `1500ms`, `2m`, `12h`, `180d` or a number of milliseconds. */
 export const Duration = z.union([
   z.number().int().min(0),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'use a duration like 1500ms, 20s or 2m').transform((text) => {
-    const value = Number.parseFloat(text);
-    return Math.round(text.endsWith('ms') ? value : text.endsWith('m') ? value * 60_000 : value * 1000);
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'use a duration like 1500ms, 20s, 2m, 12h or 180d').transform((text) => {
+    const unit = /(ms|s|m|h|d)$/.exec(text)![1] as keyof typeof UNIT_MS;
+    return Math.round(Number.parseFloat(text) * UNIT_MS[unit]);
   }),
 ]);
 
@@ -64,6 +68,20 @@ export const Topology = z
     users: z.array(z.string().regex(/^[A-Za-z0-9._@-]+$/)).default([]),
     /** Throttling: `true` for the documented 500/750 requests/s, a number, or off (default). */
     limits: Limits.default({ appRps: false, tenantRps: false }),
+    /**
+     * `on`: connectors register for relay-CA certificates and use mutual TLS; users reach the relay
+     * over HTTPS. Off by default: it costs GET throughput (see README, "TLS cost") and the rig's
+     * default job is measuring dispatch, queueing and failover.
+     */
+    tls: z.enum(['on', 'off']).default('off'),
+    certificates: z
+      .strictObject({
+        /** Validity of a connector certificate. */
+        lifetime: Duration.default(365 * UNIT_MS.d),
+        /** Connectors renew a certificate older than this (App Proxy: 180 days). */
+        renewAfter: Duration.default(180 * UNIT_MS.d),
+      })
+      .default({ lifetime: 365 * UNIT_MS.d, renewAfter: 180 * UNIT_MS.d }),
     /** A timed fault plan, run from the moment the sim is ready (DESIGN 3.7). */
     faults: z.array(PlannedFault).default([]),
   })
@@ -86,6 +104,9 @@ export const Topology = z
       const known = kind === 'group' ? groups : kind === 'backend' ? backends : kind === 'relay' ? relayIds : kind === 'connector' ? connectorIds : [];
       if (name && !known.includes(name)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `no ${kind} "${name}" in this topology` });
     });
+    if (topology.certificates.renewAfter >= topology.certificates.lifetime) {
+      ctx.addIssue({ code: 'custom', path: ['certificates', 'renewAfter'], message: 'renewAfter must be shorter than lifetime, or certificates expire before they are renewed' });
+    }
     topology.apps.forEach((app, i) => {
       app.assignedUsers.forEach((user, j) => {
         if (!topology.users.includes(user)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'assignedUsers', j], message: `unknown user "${user}" (users: ${topology.users.join(', ') || 'none'})` });

@@ -6,6 +6,8 @@ export interface OpsEndpoints {
   readonly registry: Registry;
   /** `/readyz` answers 200 only while this returns true. */
   readonly isReady: () => boolean;
+  /** Why the component is not ready, shown in the `/readyz` 503 body so an operator knows what to fix. */
+  readonly notReadyReason?: () => string | undefined;
 }
 
 /**
@@ -22,7 +24,8 @@ export function serveOpsPath(path: string, ops: OpsEndpoints, res: http.ServerRe
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   } else if (path === '/readyz') {
     const ready = ops.isReady();
-    res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+    const reason = ready ? undefined : ops.notReadyReason?.();
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : `not ready${reason ? `: ${reason}` : ''}\n`);
   } else {
     return false;
   }

@@ -24,5 +24,24 @@ export const ConnectorConfig = z.object({
   faultProxy: z.boolean().default(true),
   /** How long a drain waits for in-flight work before the connector exits anyway. */
   drainGraceMs: z.number().int().min(0).default(30_000),
+  /** `http://host:port`: every connection to the relays goes through this forward proxy (HTTP CONNECT). */
+  outboundProxy: z
+    .url()
+    .refine((url) => /^http:\/\/[^/@]+:\d+\/?$/.test(url), { message: 'outboundProxy must be http://host:port (proxy credentials are not supported)' })
+    .optional(),
+  /** Bound on one connection attempt to a relay (TCP, CONNECT and TLS together). */
+  dialTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * Present when the relays require mutual TLS: the connector registers with the administrator
+   * token, then presents the certificate it got on every connection, renewing it when it is older
+   * than `renewAfterSeconds` (App Proxy: 180 days).
+   */
+  tls: z
+    .object({
+      caCertificatePem: z.string().includes('BEGIN CERTIFICATE', { message: 'expected the relay CA as a PEM certificate' }),
+      adminToken: z.string().min(16),
+      renewAfterSeconds: z.number().positive().default(180 * 86_400),
+    })
+    .optional(),
 });
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;

@@ -19,6 +19,9 @@ export class ConnectorMetrics {
   readonly backendDuration: Histogram<'app'>;
   readonly bytes: Counter<'direction'>;
   readonly wsTunnelsActive: Gauge;
+  readonly linkErrors: Counter<'code'>;
+  readonly certificates: Counter<'kind' | 'outcome'>;
+  readonly certificateNotAfter: Gauge;
 
   constructor(links: () => Iterable<LinkView>) {
     const registers = [this.registry];
@@ -66,6 +69,23 @@ export class ConnectorMetrics {
     this.wsTunnelsActive = new Gauge({
       name: 'connector_ws_tunnels_active',
       help: 'WebSocket sessions this connector is tunnelling to backends right now.',
+      registers,
+    });
+    this.linkErrors = new Counter({
+      name: 'connector_link_errors_total',
+      help: 'Failed connection attempts to a relay, by cause (proxy_auth_unsupported, relay_untrusted, timeout, ...).',
+      labelNames: ['code'],
+      registers,
+    });
+    this.certificates = new Counter({
+      name: 'connector_certificate_requests_total',
+      help: 'Certificate requests to the relay CA: kind "register" or "renew", outcome "ok" or "error".',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.certificateNotAfter = new Gauge({
+      name: 'connector_certificate_expiry_timestamp_seconds',
+      help: 'When the client certificate in use expires (Unix time); absent without TLS.',
       registers,
     });
     this.bytes = new Counter({

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Backoff } from '../common/backoff.ts';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
@@ -8,6 +9,10 @@ import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
 import { LinkFaults } from './link-faults.ts';
 import { RelayLink, type LinkEvents } from './relay-link.ts';
+import { LinkError, RelayDialer } from './relay-dialer.ts';
+import { register, renew, type ConnectorCertificate } from './registration.ts';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface ActiveWork {
   readonly link: RelayLink;
@@ -15,15 +20,32 @@ interface ActiveWork {
   readonly abort: AbortController;
 }
 
+/** How to reach one relay: its id and a dialer without client credentials. */
+interface RelayRoute {
+  readonly relayId: string;
+  readonly dialer: RelayDialer;
+}
+
 /**
  * The connector: dials out to every relay, serves what they dispatch against the backends through
- * a keep-alive pool, and is ready once at least one control channel is registered.
+ * a keep-alive pool, and is ready once at least one control channel is registered. With TLS it
+ * registers first (administrator token + CSR), and renews its certificate by rolling each link:
+ * a new link with the new certificate registers, then the old one drains and closes.
  */
 export class Connector {
   readonly metrics: ConnectorMetrics;
   readonly #config: ConnectorConfig;
   readonly #log: Logger;
   readonly #links: RelayLink[] = [];
+  readonly #routes: RelayRoute[] = [];
+  /** New link → the link it replaces once it registers (certificate renewal). */
+  readonly #replaces = new Map<RelayLink, RelayLink>();
+  /** Links draining after a renewal: no new work; closed when their work is done. */
+  readonly #retiring = new Set<RelayLink>();
+  #certificate: ConnectorCertificate | undefined;
+  #certificateTimer: NodeJS.Timeout | undefined;
+  #enrolProblem: string | undefined;
+  #closed = false;
   readonly #events: LinkEvents;
   readonly #faults = new LinkFaults();
   readonly #active = new Map<string, ActiveWork>();
@@ -47,12 +69,20 @@ export class Connector {
     this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
       cancel: (_link, id) => this.#active.get(id)?.abort.abort(),
-      lost: (link) => this.#abortLinkWork(link),
-      registered: () => this.#markReady(),
+      lost: (link) => {
+        this.#abortLinkWork(link);
+        if (this.#retiring.has(link)) this.#closeRetired(link);
+      },
+      registered: (link) => {
+        this.#markReady();
+        const replaced = this.#replaces.get(link);
+        if (replaced) this.#retire(replaced, link);
+      },
     };
     this.#ops = new OpsServer(config.host, config.metricsPort, {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
+      notReadyReason: () => this.#enrolProblem ?? this.#links.map((link) => link.problem && `${link.relayId}: ${link.problem}`).filter(Boolean).join('; '),
     });
   }
 
@@ -63,14 +93,116 @@ export class Connector {
 
   async start(): Promise<{ metrics: number }> {
     const metrics = await this.#ops.start();
+    const { outboundProxy, tls, dialTimeoutMs } = this.#config;
     for (const relay of this.#config.relays) {
       // Every link goes through its own in-process fault proxy, so links can be cut and degraded.
-      const url = this.#config.faultProxy ? await this.#faults.front(relay.id, relay.url) : relay.url;
-      const link = new RelayLink({ id: relay.id, url }, this.#config, this.metrics, this.#events, this.#log);
-      this.#links.push(link);
-      link.start();
+      const dialTo = this.#config.faultProxy ? await this.#faults.front(relay.id, relay.url) : relay.url;
+      const settings = { outboundProxy, caCertificatePem: tls?.caCertificatePem, timeoutMs: dialTimeoutMs };
+      this.#routes.push({ relayId: relay.id, dialer: new RelayDialer(dialTo, new URL(relay.url).hostname, settings) });
     }
+    if (tls) void this.#enrol(tls.adminToken);
+    else for (const route of this.#routes) this.#openLink(route);
     return { metrics };
+  }
+
+  #openLink(route: RelayRoute): RelayLink {
+    const dialer = this.#certificate ? route.dialer.withCredentials(this.#certificate) : route.dialer;
+    const link = new RelayLink(route.relayId, dialer, this.#config, this.metrics, this.#events, this.#log);
+    this.#links.push(link);
+    link.start();
+    return link;
+  }
+
+  /**
+   * Registration: any relay will do (they share one CA). Retried with backoff until it works or
+   * the connector closes, and until then `/readyz` says why.
+   */
+  async #enrol(adminToken: string): Promise<void> {
+    const backoff = new Backoff(this.#config.reconnect);
+    while (!this.#closed) {
+      const failures: string[] = [];
+      for (const route of this.#routes) {
+        try {
+          this.#adopt(await register(route.dialer, this.#config.id, adminToken), 'register');
+          this.#enrolProblem = undefined;
+          for (const each of this.#routes) this.#openLink(each);
+          return;
+        } catch (err) {
+          if (err instanceof LinkError) this.metrics.linkErrors.inc({ code: err.code });
+          failures.push(`${route.relayId}: ${(err as Error).message}`);
+        }
+      }
+      this.metrics.certificates.inc({ kind: 'register', outcome: 'error' });
+      const problem = `registration failed; ${failures.join('; ')}`;
+      if (problem !== this.#enrolProblem) this.#log.error(problem);
+      this.#enrolProblem = problem;
+      await new Promise((resolve) => (this.#certificateTimer = setTimeout(resolve, backoff.nextDelayMs())));
+    }
+  }
+
+  #adopt(certificate: ConnectorCertificate, kind: 'register' | 'renew'): void {
+    this.#certificate = certificate;
+    this.metrics.certificates.inc({ kind, outcome: 'ok' });
+    this.metrics.certificateNotAfter.set(certificate.notAfter.getTime() / 1000);
+    this.#log.info({ serial: certificate.serial, notAfter: certificate.notAfter, kind }, 'client certificate obtained');
+    const renewAfterMs = this.#config.tls!.renewAfterSeconds * 1000;
+    this.#scheduleRenewal(Math.max(0, certificate.obtainedAt + renewAfterMs - Date.now()));
+  }
+
+  /** Node timers cap at about 24.8 days, so a 180-day wait is a chain of shorter ones. */
+  #scheduleRenewal(delayMs: number, dueAt = Date.now() + delayMs): void {
+    clearTimeout(this.#certificateTimer);
+    if (this.#closed) return;
+    const remaining = dueAt - Date.now();
+    this.#certificateTimer =
+      remaining > MAX_TIMER_MS
+        ? setTimeout(() => this.#scheduleRenewal(0, dueAt), MAX_TIMER_MS)
+        : setTimeout(() => void this.#renew(), Math.max(0, remaining));
+  }
+
+  /** Renews with the current certificate, then rolls every link over to the new one. */
+  async #renew(): Promise<void> {
+    const current = this.#certificate!;
+    let lastError = '';
+    for (const route of this.#routes) {
+      try {
+        const renewed = await renew(route.dialer.withCredentials(current), this.#config.id);
+        if (this.#closed) return;
+        this.#adopt(renewed, 'renew');
+        for (const link of [...this.#links]) {
+          if (this.#retiring.has(link)) continue;
+          const replacement = this.#openLink(this.#routes.find((r) => r.relayId === link.relayId)!);
+          this.#replaces.set(replacement, link);
+        }
+        return;
+      } catch (err) {
+        lastError = `${route.relayId}: ${(err as Error).message}`;
+      }
+    }
+    this.metrics.certificates.inc({ kind: 'renew', outcome: 'error' });
+    const retryMs = Math.min(60_000, Math.max(1000, (this.#config.tls!.renewAfterSeconds * 1000) / 4));
+    this.#log.error({ retryMs }, `certificate renewal failed (the current one still works until ${current.notAfter.toISOString()}); ${lastError}`);
+    this.#scheduleRenewal(retryMs);
+  }
+
+  /** The replacement registered: the old link takes no new work and closes once its work is done. */
+  #retire(link: RelayLink, replacement: RelayLink): void {
+    this.#replaces.delete(replacement);
+    this.#retiring.add(link);
+    link.send({ type: 'drain' });
+    this.#closeRetiredIfIdle(link);
+  }
+
+  #closeRetiredIfIdle(link: RelayLink): void {
+    if (!this.#retiring.has(link)) return;
+    for (const work of this.#active.values()) if (work.link === link) return;
+    this.#closeRetired(link);
+  }
+
+  #closeRetired(link: RelayLink): void {
+    this.#retiring.delete(link);
+    link.close();
+    this.#links.splice(this.#links.indexOf(link), 1);
   }
 
   /** A link-fault command from the sim controller. */
@@ -92,6 +224,8 @@ export class Connector {
   }
 
   destroy(): void {
+    this.#closed = true;
+    clearTimeout(this.#certificateTimer);
     for (const link of this.#links) link.close();
     for (const request of this.#active.values()) request.abort.abort();
     this.#agent.destroy();
@@ -113,7 +247,7 @@ export class Connector {
   }
 
   #serve(link: RelayLink, message: DispatchMessage): void {
-    if (this.#draining) {
+    if (this.#draining || this.#retiring.has(link)) {
       // Crossed our drain on the wire: hand it back so the relay requeues it at the head.
       link.send({ type: 'reject', id: message.id, reason: 'draining' });
       return;
@@ -155,7 +289,9 @@ export class Connector {
   }
 
   #done(message: DispatchMessage, code: string): void {
+    const work = this.#active.get(message.id);
     this.#active.delete(message.id);
+    if (work) this.#closeRetiredIfIdle(work.link);
     this.metrics.requests.inc({ app: message.app, code });
     if (message.kind !== 'http') return;
     this.#requestsInFlight--;

@@ -1,5 +1,5 @@
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import { WebSocket } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { CONTROL_PATH, DATA_HEADERS } from '../protocol/data-plane-paths.ts';
@@ -16,6 +16,7 @@ import {
 import { Backoff } from '../common/backoff.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import type { ConnectorMetrics } from './connector-metrics.ts';
+import { LinkError, type RelayDialer } from './relay-dialer.ts';
 
 export type LinkState = 'connecting' | 'registered' | 'closed';
 
@@ -36,7 +37,8 @@ export interface LinkEvents {
 /**
  * One connector's outbound connection set to one relay: the control WebSocket plus one warm HTTP/2
  * session that carries every data-plane stream. Either failing takes down both, then the link
- * dials again with jittered backoff.
+ * dials again with jittered backoff. The dialer decides the route (direct or through a forward
+ * proxy) and the security (plain, or mutual TLS with this connector's certificate).
  */
 export class RelayLink {
   readonly relayId: string;
@@ -49,25 +51,31 @@ export class RelayLink {
   #dataToken = '';
   #heartbeat = { intervalMs: 1000, missed: 3 };
   #retry: NodeJS.Timeout | undefined;
-  readonly #url: string;
+  /** What stopped the last attempt, until one registers; shown by `/readyz`. */
+  #problem: string | undefined;
+  readonly #dialer: RelayDialer;
   readonly #config: ConnectorConfig;
   readonly #metrics: ConnectorMetrics;
   readonly #events: LinkEvents;
   readonly #log: Logger;
   readonly #backoff: Backoff;
 
-  constructor(relay: { id: string; url: string }, config: ConnectorConfig, metrics: ConnectorMetrics, events: LinkEvents, log: Logger) {
-    this.relayId = relay.id;
-    this.#url = relay.url.replace(/\/$/, '');
+  constructor(relayId: string, dialer: RelayDialer, config: ConnectorConfig, metrics: ConnectorMetrics, events: LinkEvents, log: Logger) {
+    this.relayId = relayId;
+    this.#dialer = dialer;
     this.#config = config;
     this.#metrics = metrics;
     this.#events = events;
-    this.#log = log.child({ relay: relay.id });
+    this.#log = log.child({ relay: relayId });
     this.#backoff = new Backoff(config.reconnect);
   }
 
   get state(): LinkState {
     return this.#state;
+  }
+
+  get problem(): string | undefined {
+    return this.#problem;
   }
 
   start(): void {
@@ -100,10 +108,29 @@ export class RelayLink {
   #connect(): void {
     if (this.#state === 'closed') return;
     this.#state = 'connecting';
-    const session = http2.connect(this.#url, {
+    void Promise.allSettled([this.#dialer.dial('http/1.1'), this.#dialer.dial('h2')]).then(([control, data]) => {
+      if (control.status === 'fulfilled' && data.status === 'fulfilled' && this.#state !== 'closed') return this.#open(control.value, data.value);
+      for (const socket of [control, data]) if (socket.status === 'fulfilled') socket.value.destroy();
+      if (this.#state === 'closed') return;
+      const failed = control.status === 'rejected' ? control : (data as PromiseRejectedResult);
+      this.#failed(failed.reason as Error);
+    });
+  }
+
+  /** A dial failed: say why once (not on every retry), count it, and try again later. */
+  #failed(err: Error): void {
+    const code = err instanceof LinkError ? err.code : 'relay_unreachable';
+    this.#metrics.linkErrors.inc({ code });
+    if (err.message !== this.#problem) this.#log.error({ code }, err.message);
+    this.#problem = err.message;
+    this.#scheduleRetry();
+  }
+
+  #open(controlSocket: net.Socket, dataSocket: net.Socket): void {
+    const scheme = this.#dialer.secure ? 'https' : 'http';
+    const session = http2.connect(`${scheme}://relay`, {
       settings: { initialWindowSize: STREAM_WINDOW },
-      // Small frames must leave at once: Nagle plus delayed ACKs would add tens of ms per response.
-      createConnection: (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), noDelay: true }),
+      createConnection: () => dataSocket,
     });
     session.on('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     session.on('error', (err) => this.#log.debug({ err }, 'data-plane session error'));
@@ -113,10 +140,19 @@ export class RelayLink {
     const keepalive = setInterval(() => !session.destroyed && session.ping(() => undefined), this.tunnelSettings.keepaliveMs || 30_000);
     session.once('close', () => clearInterval(keepalive));
 
-    const ws = new WebSocket(this.#url.replace(/^http/, 'ws') + CONTROL_PATH, {
+    const ws = new WebSocket(`${scheme.replace('http', 'ws')}://relay${CONTROL_PATH}`, {
       headers: { authorization: `Bearer ${this.#config.token}` },
       perMessageDeflate: false,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      createConnection: () => controlSocket,
+    });
+    let opened = false;
+    ws.once('open', () => (opened = true));
+    ws.once('close', () => {
+      // A relay that cuts a verified TLS connection at once has refused our certificate.
+      if (!opened && this.#dialer.secure && this.#state !== 'closed') {
+        this.#problem = 'the relay closed the control connection before the WebSocket handshake: our certificate was refused (revoked, expired or not from the relay CA); register again';
+      }
     });
     this.#watchRelayHeartbeat(ws);
     ws.on('open', () =>
@@ -131,7 +167,8 @@ export class RelayLink {
     );
     ws.on('message', (data) => this.#onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
-      this.#log.error({ status: res.statusCode }, 'relay refused the control channel; check the connector token');
+      this.#problem = `the relay refused the control channel with ${res.statusCode}; ${this.#dialer.secure ? 'register the connector first' : 'check the connector token'}`;
+      this.#log.error({ status: res.statusCode }, this.#problem);
       ws.terminate();
     });
     ws.on('error', (err) => this.#log.debug({ err }, 'control channel error'));
@@ -177,6 +214,7 @@ export class RelayLink {
         this.tunnelSettings = message.websocket;
         this.#heartbeat = message.heartbeat;
         this.#state = 'registered';
+        this.#problem = undefined;
         this.#backoff.connected();
         this.#log.info({ apps: message.apps.length }, 'registered with relay');
         this.#events.registered(this);
@@ -200,8 +238,12 @@ export class RelayLink {
     session.destroy();
     this.#events.lost(this);
     if (this.#state === 'closed') return;
-    this.#state = 'connecting';
     if (wasRegistered) this.#metrics.reconnects.inc();
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    this.#state = 'connecting';
     const delay = this.#backoff.nextDelayMs();
     this.#log.info({ delayMs: delay, attempt: this.#backoff.attempt }, 'relay link down; reconnecting');
     this.#retry = setTimeout(() => this.#connect(), delay);

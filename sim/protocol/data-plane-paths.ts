@@ -22,3 +22,13 @@ export const DATA_HEADERS = {
   /** JSON of the backend's raw response header list. */
   head: 'x-relay-head',
 } as const;
+
+/** Connector certificate lifecycle on the connector endpoint (HTTP/1.1, JSON bodies). */
+export const REGISTRATION_PATHS = {
+  /** Administrator token + CSR → client certificate. */
+  register: '/connector/v1/register',
+  /** Current client certificate (mutual TLS) + CSR → a new certificate for the same connector. */
+  renew: '/connector/v1/renew',
+  /** Administrator token + {serial} or {connectorId}. */
+  revoke: '/connector/v1/revoke',
+} as const;

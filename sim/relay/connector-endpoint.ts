@@ -1,10 +1,12 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { closeServer, listen } from '../common/listen.ts';
 import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
+import { ConnectorCertificates, identityOf, type ConnectorIdentity } from './connector-certificates.ts';
 import { ControlChannel } from './control-channel.ts';
 import { handleDataPlaneStream } from './data-plane.ts';
 import type { RelayContext } from './relay-context.ts';
@@ -20,12 +22,15 @@ const H2_PREFACE_START = Buffer.from('PRI');
 
 /**
  * The relay's connector endpoint (:8081): one port carrying both the control WebSocket (HTTP/1.1
- * upgrade) and the HTTP/2 data plane. Each accepted socket is routed by its first bytes.
+ * upgrade) and the HTTP/2 data plane. In plain mode each accepted socket is routed by its first
+ * bytes and the control channel wants the bearer token; with TLS, ALPN routes it and a client
+ * certificate from the relay CA is the only credential (registration itself excepted).
  */
 export class ConnectorEndpoint {
   readonly #ctx: RelayContext;
   readonly #net: net.Server;
-  readonly #h1 = http.createServer((_req, res) => res.writeHead(404).end());
+  readonly #h1 = http.createServer((req, res) => this.#onRequest(req, res));
+  readonly #certificates: ConnectorCertificates | undefined;
   readonly #h2: http2.Http2Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME });
   readonly #sockets = new Set<net.Socket>();
@@ -44,10 +49,28 @@ export class ConnectorEndpoint {
       handleDataPlaneStream(ctx, stream, headers);
     });
     this.#h1.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head));
-    this.#net = net.createServer((socket) => this.#route(socket));
+    const tlsSettings = ctx.config.tls;
+    if (tlsSettings) {
+      this.#certificates = new ConnectorCertificates(tlsSettings, ctx.metrics, ctx.log, (serials) => this.#cutRevoked(serials));
+      this.#net = tls.createServer({
+        key: tlsSettings.server.keyPem,
+        cert: tlsSettings.server.certificatePem,
+        ca: [tlsSettings.ca.certificatePem],
+        // Asked for but not demanded by OpenSSL: a connector registering has no certificate yet.
+        // `#routeSecure` enforces it for everything else, right after the handshake.
+        requestCert: true,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['h2', 'http/1.1'],
+      });
+      this.#net.on('secureConnection', (socket: tls.TLSSocket) => this.#routeSecure(socket));
+      this.#net.on('tlsClientError', (err: Error) => ctx.log.debug({ err }, 'connector TLS handshake failed'));
+    } else {
+      this.#net = net.createServer((socket) => this.#route(socket));
+    }
   }
 
-  start(): Promise<number> {
+  async start(): Promise<number> {
+    await this.#certificates?.start();
     return listen(this.#net, this.#ctx.config.ports.connector, this.#ctx.config.host);
   }
 
@@ -56,11 +79,49 @@ export class ConnectorEndpoint {
     await closeServer(this.#net);
   }
 
-  #route(socket: net.Socket): void {
+  #track(socket: net.Socket): void {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.setNoDelay(true);
+  }
+
+  /**
+   * With TLS: a presented certificate must verify against the CA and not be revoked, or the
+   * connection is cut before any byte of HTTP (what Node itself does with rejectUnauthorized).
+   * Without one, only the registration API is reachable.
+   */
+  #routeSecure(socket: tls.TLSSocket): void {
+    this.#track(socket);
+    const verdict = this.#certificates!.judge(socket);
+    if ('refused' in verdict) {
+      this.#certificates!.countRefusal(verdict.refused, verdict.detail);
+      return void socket.destroy();
+    }
+    if (socket.alpnProtocol === 'h2') {
+      if (!verdict.identity) {
+        this.#certificates!.countRefusal('no_certificate', 'HTTP/2 data plane without a client certificate');
+        return void socket.destroy();
+      }
+      return void this.#h2.emit('connection', socket);
+    }
+    this.#h1.emit('connection', socket);
+  }
+
+  /** Revocation takes effect on live connections too, not only on the next handshake. */
+  #cutRevoked(serials: ReadonlySet<string>): void {
+    for (const socket of this.#sockets) {
+      if (socket instanceof tls.TLSSocket && serials.has(socket.getPeerCertificate()?.serialNumber)) socket.destroy();
+    }
+  }
+
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.#certificates?.serve(req, res, peerIdentity(req.socket))) return;
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(this.#certificates ? 'no such endpoint\n' : 'no such endpoint (registration needs topology tls: on)\n');
+  }
+
+  #route(socket: net.Socket): void {
+    this.#track(socket);
     socket.once('data', (first: Buffer) => {
       socket.pause();
       if (first.subarray(0, 3).equals(H2_PREFACE_START)) {
@@ -78,13 +139,28 @@ export class ConnectorEndpoint {
   #onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
     if (path !== CONTROL_PATH) return rejectUpgrade(socket, 404, 'no such endpoint');
-    const auth = Buffer.from(req.headers.authorization ?? '');
-    if (auth.length !== this.#expectedAuth.length || !timingSafeEqual(auth, this.#expectedAuth)) {
-      this.#ctx.metrics.protocolErrors.inc({ code: 'unauthorized' });
-      return rejectUpgrade(socket, 401, 'connector token missing or wrong');
+    let identity: ConnectorIdentity | undefined;
+    if (this.#certificates) {
+      identity = peerIdentity(socket);
+      if (!identity) {
+        this.#certificates.countRefusal('no_certificate', 'control channel without a client certificate');
+        return rejectUpgrade(socket, 401, 'a registered connector certificate is required; register first (POST /connector/v1/register)');
+      }
+    } else {
+      const auth = Buffer.from(req.headers.authorization ?? '');
+      if (auth.length !== this.#expectedAuth.length || !timingSafeEqual(auth, this.#expectedAuth)) {
+        this.#ctx.metrics.protocolErrors.inc({ code: 'unauthorized' });
+        return rejectUpgrade(socket, 401, 'connector token missing or wrong');
+      }
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => new ControlChannel(ws, this.#ctx));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => new ControlChannel(ws, this.#ctx, identity?.connectorId));
   }
+}
+
+/** The connector a verified TLS socket belongs to; `#routeSecure` already cut unverified ones. */
+function peerIdentity(socket: net.Socket): ConnectorIdentity | undefined {
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
+  return identityOf(socket.getPeerCertificate());
 }
 
 function rejectUpgrade(socket: net.Socket, status: number, reason: string): void {

@@ -58,8 +58,12 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   readonly #ctx: RelayContext;
   #log: Logger;
 
-  constructor(ws: WebSocket, ctx: RelayContext) {
+  /** With mutual TLS, the connector id its certificate proves; hello must name the same. */
+  readonly #certifiedId: string | undefined;
+
+  constructor(ws: WebSocket, ctx: RelayContext, certifiedId?: string) {
     this.#ws = ws;
+    this.#certifiedId = certifiedId;
     this.#ctx = ctx;
     this.#log = ctx.log;
     ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
@@ -195,6 +199,9 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     if (this.#state !== 'handshake') throw new ProtocolError('unexpected_message', 'hello sent twice');
     if (hello.v !== PROTOCOL_VERSION) {
       throw new ProtocolError('unsupported_version', `protocol v${hello.v} is not supported; this relay speaks v${PROTOCOL_VERSION}`);
+    }
+    if (this.#certifiedId !== undefined && hello.connectorId !== this.#certifiedId) {
+      throw new ProtocolError('unauthorized', `hello names connector ${hello.connectorId}, but its certificate is for ${this.#certifiedId}`);
     }
     const dispatcher = this.#ctx.dispatcher(hello.group);
     if (!dispatcher) throw new ProtocolError('unexpected_message', `unknown connector group "${hello.group}"`);

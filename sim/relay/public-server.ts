@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { closeServer, listen } from '../common/listen.ts';
@@ -26,21 +27,25 @@ const HEADERS_TIMEOUT_MS = 20_000;
 export class PublicServer {
   readonly #ctx: RelayContext;
   #apps: AppDirectory | undefined;
-  readonly #server: http.Server;
+  readonly #server: http.Server | https.Server;
   readonly #hooks: WorkHooks;
   readonly #handshake: UserHandshake;
   readonly #throttle: Throttle;
-  readonly #cookies = new SessionCookies(false);
+  readonly #cookies: SessionCookies;
   /** Open and pending WebSocket sessions per client IP, for `maxUpgradesPerIp`. */
   readonly #upgradesByIp = new Map<string, number>();
   #tokens: TokenService | undefined;
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
-    this.#server = http.createServer(
-      { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: 65_000 },
-      (req, res) => this.#onRequest(req, res),
-    );
+    const options = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: 65_000 };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res);
+    const tls = ctx.config.tls;
+    this.#server = tls
+      ? https.createServer({ ...options, key: tls.server.keyPem, cert: tls.server.certificatePem }, onRequest)
+      : http.createServer(options, onRequest);
+    // Secure cookies only where the browser would send them back: over HTTPS.
+    this.#cookies = new SessionCookies(Boolean(tls));
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     this.#handshake = new UserHandshake(ctx.config.websocket);
@@ -61,7 +66,7 @@ export class PublicServer {
     const { config } = this.#ctx;
     this.#tokens = await TokenService.create(`relay-sim:${config.id}`, config.tokenTtlSeconds);
     const port = await listen(this.#server, config.ports.public, config.host);
-    this.#apps = new AppDirectory(config.apps, config.domain, config.externalPort ?? port);
+    this.#apps = new AppDirectory(config.apps, config.domain, config.externalPort ?? port, config.tls ? 'https' : 'http');
     return port;
   }
 

@@ -18,16 +18,17 @@ export class AppDirectory {
   readonly #byHost = new Map<string, PublishedApp>();
   readonly #domainSuffix: string;
 
-  constructor(apps: readonly RelayAppConfig[], domain: string, externalPort: number) {
+  constructor(apps: readonly RelayAppConfig[], domain: string, externalPort: number, scheme: 'http' | 'https' = 'http') {
     this.#domainSuffix = `.${domain.toLowerCase()}`;
-    const portSuffix = externalPort === 80 ? '' : `:${externalPort}`;
+    const defaultPort = scheme === 'https' ? 443 : 80;
+    const portSuffix = externalPort === defaultPort ? '' : `:${externalPort}`;
     for (const app of apps) {
       this.#byHost.set(app.name, {
         name: app.name,
         group: app.group,
         internalUrl: app.internalUrl,
         internalOrigin: new URL(app.internalUrl).origin,
-        externalOrigin: `http://${app.name}${this.#domainSuffix}${portSuffix}`,
+        externalOrigin: `${scheme}://${app.name}${this.#domainSuffix}${portSuffix}`,
         backendTimeoutMs: app.backendTimeoutMs,
         translateHeaders: app.translateHeaders,
         preAuth: app.preAuth,

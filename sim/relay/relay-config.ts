@@ -55,6 +55,27 @@ export const RelayAppConfig = z.object({
 });
 export type RelayAppConfig = z.infer<typeof RelayAppConfig>;
 
+const PemPair = z.object({
+  certificatePem: z.string().includes('BEGIN CERTIFICATE', { message: 'expected a PEM certificate' }),
+  keyPem: z.string().includes('PRIVATE KEY', { message: 'expected a PEM private key' }),
+});
+
+/**
+ * Transport security (topology `tls: on`): the connector endpoint requires mutual TLS with client
+ * certificates this relay's CA signed at registration, and the public listener speaks HTTPS.
+ */
+export const RelayTlsSettings = z.object({
+  /** The CA every relay of the sim shares; it signs connector certificates. */
+  ca: PemPair,
+  /** This relay's server certificate (signed by the CA) for both listeners. */
+  server: PemPair,
+  /** Bearer token an administrator presents to register a connector (`POST /connector/v1/register`). */
+  adminToken: z.string().min(16),
+  /** Lifetime of a connector certificate (App Proxy renews at 180 days, so a year by default). */
+  clientCertificateLifetimeSeconds: z.number().int().positive().default(365 * 86_400),
+});
+export type RelayTlsSettings = z.infer<typeof RelayTlsSettings>;
+
 export const RelayConfig = z.object({
   id: z.string().min(1),
   host: z.string().default('127.0.0.1'),
@@ -80,5 +101,7 @@ export const RelayConfig = z.object({
   users: z.array(z.string()).default([]),
   /** Lifetime of tokens from `POST /_relay/sts/token`. */
   tokenTtlSeconds: z.number().int().positive().default(3600),
+  /** Absent: plain TCP with the bearer `connectorToken`, and HTTP for users. */
+  tls: RelayTlsSettings.optional(),
 });
 export type RelayConfig = z.infer<typeof RelayConfig>;

@@ -32,6 +32,8 @@ export class RelayMetrics {
   readonly wsSessionsActive: Gauge<'app' | 'group'>;
   readonly wsSessions: Counter<'app' | 'group' | 'outcome'>;
   readonly wsMessages: Counter<'app' | 'direction'>;
+  readonly handshakesRefused: Counter<'reason'>;
+  readonly certificatesIssued: Counter<'kind'>;
 
   /**
    * @param groups every configured group, so idle groups still report zeros
@@ -174,6 +176,18 @@ export class RelayMetrics {
       name: 'relay_protocol_errors_total',
       help: 'Control or data-plane protocol violations by connectors; each closes the offending channel.',
       labelNames: ['code'],
+      registers,
+    });
+    this.handshakesRefused = new Counter({
+      name: 'relay_connector_handshakes_refused_total',
+      help: 'Connector TLS connections cut right after the handshake, by reason (unknown_ca, expired, revoked, no_certificate, ...).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.certificatesIssued = new Counter({
+      name: 'relay_connector_certificates_issued_total',
+      help: 'Connector client certificates the relay CA signed: kind "register" or "renew".',
+      labelNames: ['kind'],
       registers,
     });
     this.#initialiseGroups(groups);

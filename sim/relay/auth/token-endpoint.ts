@@ -1,12 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonBodyError, readJsonBody, sendJson } from '../../common/json-http.ts';
 import type { TokenService } from './token-service.ts';
 
 const MAX_BODY = 4096;
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
-}
+const json = sendJson;
 
 /**
  * The simulated identity provider under `/_relay/sts/`:
@@ -27,21 +24,11 @@ export function serveTokenEndpoint(req: IncomingMessage, res: ServerResponse, to
     json(res, 405, { error: 'use POST with {"user","app"}' });
     return true;
   }
-  let body = '';
-  req.on('data', (chunk: Buffer) => {
-    body += chunk.toString();
-    if (body.length > MAX_BODY) req.destroy();
-  });
-  req.on('end', () => {
-    let request: { user?: unknown; app?: unknown };
-    try {
-      request = JSON.parse(body) as typeof request;
-    } catch {
-      return json(res, 400, { error: 'the body must be JSON {"user","app"}' });
-    }
+  readJsonBody(req, MAX_BODY).then((parsed) => {
+    const request = (parsed ?? {}) as { user?: unknown; app?: unknown };
     if (typeof request.user !== 'string' || !users.includes(request.user)) return json(res, 400, { error: `unknown user ${JSON.stringify(request.user)}` });
     if (typeof request.app !== 'string' || !apps.includes(request.app)) return json(res, 400, { error: `unknown app ${JSON.stringify(request.app)}` });
-    tokens.sign(request.user, request.app).then((token) => json(res, 200, { token }), (err: Error) => json(res, 500, { error: err.message }));
-  });
+    return tokens.sign(request.user, request.app).then((token) => json(res, 200, { token }));
+  }).catch((err: Error) => json(res, err instanceof JsonBodyError ? 400 : 500, { error: err instanceof JsonBodyError ? `${err.message}; send {"user","app"}` : err.message }));
   return true;
 }

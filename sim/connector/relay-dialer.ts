@@ -1,0 +1,190 @@
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+
+/** Why a connection to a relay could not be made; each code has one next step for the operator. */
+export type LinkErrorCode =
+  | 'proxy_auth_unsupported'
+  | 'proxy_refused'
+  | 'proxy_unreachable'
+  | 'relay_unreachable'
+  | 'relay_untrusted'
+  | 'handshake_failed'
+  | 'timeout';
+
+export class LinkError extends Error {
+  readonly code: LinkErrorCode;
+
+  constructor(code: LinkErrorCode, message: string) {
+    super(message);
+    this.name = 'LinkError';
+    this.code = code;
+  }
+}
+
+/** The client certificate a registered connector presents. */
+export interface ClientCredentials {
+  readonly certificatePem: string;
+  readonly keyPem: string;
+}
+
+export interface DialerSettings {
+  /** `http://host:port`: reach the relay through this forward proxy with HTTP CONNECT. */
+  readonly outboundProxy?: string | undefined;
+  /** Relay CA: with it the dialer speaks TLS and trusts only relay certificates signed by it. */
+  readonly caCertificatePem?: string | undefined;
+  readonly timeoutMs: number;
+}
+
+/** OpenSSL verify errors meaning "the certificate we got is not from the relay CA". */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Opens one outbound connection from a connector to a relay: TCP, optionally tunnelled through a
+ * forward proxy with CONNECT, optionally wrapped in (mutual) TLS. Every failure is a `LinkError`
+ * that says what to fix, and every attempt is bounded by `timeoutMs`: an interfering middlebox gives
+ * an error, never a hang.
+ */
+export class RelayDialer {
+  readonly #target: { host: string; port: number };
+  readonly #relayHost: string;
+  readonly #settings: DialerSettings;
+  readonly #credentials: ClientCredentials | undefined;
+
+  /**
+   * @param target where to connect (the relay, or the connector's fault proxy in front of it)
+   * @param relayHost the relay's own host name, which its server certificate must carry
+   */
+  constructor(target: string, relayHost: string, settings: DialerSettings, credentials?: ClientCredentials) {
+    const url = new URL(target);
+    this.#target = { host: url.hostname, port: Number(url.port || 80) };
+    this.#relayHost = relayHost;
+    this.#settings = settings;
+    this.#credentials = credentials;
+  }
+
+  get secure(): boolean {
+    return this.#settings.caCertificatePem !== undefined;
+  }
+
+  /** The same route with another client certificate (after registration or renewal). */
+  withCredentials(credentials: ClientCredentials): RelayDialer {
+    return new RelayDialer(`http://${this.#target.host}:${this.#target.port}`, this.#relayHost, this.#settings, credentials);
+  }
+
+  /** Resolves with a connected socket, speaking `alpn` when TLS is on. */
+  async dial(alpn: 'h2' | 'http/1.1'): Promise<net.Socket> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.#settings.timeoutMs);
+    const pending: net.Socket[] = [];
+    try {
+      const raw = await this.#tcp(abort.signal, pending);
+      raw.setNoDelay(true);
+      return this.secure ? await this.#tls(raw, alpn, abort.signal) : raw;
+    } catch (err) {
+      for (const socket of pending) socket.destroy();
+      if (abort.signal.aborted) {
+        throw new LinkError('timeout', `no connection to the relay at ${this.#describeRoute()} within ${this.#settings.timeoutMs} ms; check the route and that nothing holds the connection open`);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #describeRoute(): string {
+    const relay = `${this.#target.host}:${this.#target.port}`;
+    return this.#settings.outboundProxy ? `${relay} via proxy ${this.#settings.outboundProxy}` : relay;
+  }
+
+  #tcp(signal: AbortSignal, pending: net.Socket[]): Promise<net.Socket> {
+    if (this.#settings.outboundProxy) return this.#viaProxy(new URL(this.#settings.outboundProxy), signal, pending);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ ...this.#target, noDelay: true });
+      pending.push(socket);
+      signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', (err) => reject(new LinkError('relay_unreachable', `cannot reach the relay at ${this.#describeRoute()}: ${err.message}`)));
+    });
+  }
+
+  /** HTTP CONNECT to the proxy; only a 2xx opens the tunnel. */
+  #viaProxy(proxy: URL, signal: AbortSignal, pending: net.Socket[]): Promise<net.Socket> {
+    const authority = `${this.#target.host}:${this.#target.port}`;
+    const proxyName = `${proxy.hostname}:${proxy.port || 80}`;
+    return new Promise((resolve, reject) => {
+      const request = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, signal });
+      const refused = (status: number | undefined) => {
+        if (status === 407) {
+          return new LinkError('proxy_auth_unsupported', `the outbound proxy ${proxyName} answered 407: proxy authentication is not supported; let the connector through the proxy without authentication`);
+        }
+        return new LinkError('proxy_refused', `the outbound proxy ${proxyName} refused CONNECT ${authority} with ${status}; allow that destination in the proxy`);
+      };
+      request.once('connect', (res, socket, head) => {
+        pending.push(socket);
+        if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) return reject(refused(res.statusCode));
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      // Some proxies answer a refused CONNECT as an ordinary response.
+      request.once('response', (res) => {
+        res.resume();
+        reject(refused(res.statusCode));
+      });
+      request.once('error', (err) => {
+        reject(signal.aborted ? err : new LinkError('proxy_unreachable', `cannot reach the outbound proxy ${proxyName}: ${err.message}`));
+      });
+      request.end();
+    });
+  }
+
+  #tls(raw: net.Socket, alpn: 'h2' | 'http/1.1', signal: AbortSignal): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        socket: raw,
+        host: this.#relayHost,
+        ...(net.isIP(this.#relayHost) ? {} : { servername: this.#relayHost }),
+        ca: [this.#settings.caCertificatePem!],
+        ...(this.#credentials ? { cert: this.#credentials.certificatePem, key: this.#credentials.keyPem } : {}),
+        ALPNProtocols: [alpn],
+      });
+      signal.addEventListener('abort', () => socket.destroy(), { once: true });
+      socket.once('secureConnect', () => {
+        socket.setNoDelay(true);
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        socket.destroy();
+        if (signal.aborted) return reject(err);
+        if (err.code && UNTRUSTED_CODES.has(err.code)) {
+          const issuer = issuerOf(socket);
+          return reject(
+            new LinkError(
+              'relay_untrusted',
+              `TLS handshake with the relay failed: its certificate is not signed by the relay CA (${err.code}${issuer ? `, issued by "${issuer}"` : ''}). ` +
+                'A TLS-inspecting proxy re-signs traffic and breaks the connector certificate; exempt the relay from inspection',
+            ),
+          );
+        }
+        reject(new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed: ${err.message}`));
+      });
+    });
+  }
+}
+
+function issuerOf(socket: tls.TLSSocket): string | undefined {
+  try {
+    const issuer = socket.getPeerCertificate()?.issuer?.CN;
+    return issuer ? String(issuer) : undefined;
+  } catch {
+    return undefined;
+  }
+}

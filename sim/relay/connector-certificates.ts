@@ -58,13 +58,13 @@ export class ConnectorCertificates {
    */
   judge(socket: TLSSocket): { refused: HandshakeRefusal; detail: string } | { identity: ConnectorIdentity | undefined } {
     const peer = socket.getPeerCertificate();
-    if (!peer || Object.keys(peer).length === 0) return { identity: undefined };
+    if (!peer?.subject) return { identity: undefined };
     if (!socket.authorized) {
       const error = String(socket.authorizationError ?? 'unverified');
       return { refused: refusalOf(error), detail: `${error} (subject ${peer.subject?.CN ?? '?'}, issuer ${peer.issuer?.CN ?? '?'})` };
     }
     if (this.#revoked.has(peer.serialNumber)) return { refused: 'revoked', detail: `certificate ${peer.serialNumber} of ${peer.subject.CN} is revoked` };
-    return { identity: identityOf(peer) };
+    return { identity: peer.subject.CN ? identityOf(peer) : undefined };
   }
 
   countRefusal(reason: HandshakeRefusal, detail: string): void {

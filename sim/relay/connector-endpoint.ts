@@ -160,7 +160,9 @@ export class ConnectorEndpoint {
 /** The connector a verified TLS socket belongs to; `#routeSecure` already cut unverified ones. */
 function peerIdentity(socket: net.Socket): ConnectorIdentity | undefined {
   if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
-  return identityOf(socket.getPeerCertificate());
+  // `authorized` alone is not proof: a resumed session without a client certificate has it too.
+  const peer = socket.getPeerCertificate();
+  return peer?.subject?.CN ? identityOf(peer) : undefined;
 }
 
 function rejectUpgrade(socket: net.Socket, status: number, reason: string): void {

@@ -281,7 +281,9 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     const orphaned = [...this.inflight.values()];
     this.inflight.clear();
     this.#requestsInFlight = 0;
-    const graceful = previous === 'draining' && orphaned.length === 0;
+    // A drained connector may close with dispatches that crossed its drain on the wire and were
+    // never accepted: they go back to the queue untouched, so that is still a clean exit.
+    const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
     if (!graceful && reason !== 'shutdown') {
       const detectionMs = Math.max(0, Date.now() - since);
       this.#ctx.metrics.failovers.inc({ group: this.group, reason });

@@ -60,7 +60,8 @@ export function forwardRequestHeaders(req: IncomingMessage, identity?: { readonl
   const priorFor = req.headers['x-forwarded-for'];
   out.push('x-forwarded-for', priorFor ? `${priorFor}, ${clientIp}` : clientIp);
   out.push('x-forwarded-host', String(req.headers['x-forwarded-host'] ?? req.headers.host ?? ''));
-  out.push('x-forwarded-proto', req.headers['x-forwarded-proto']?.toString() ?? 'http');
+  // The relay is the edge: the scheme is what the user spoke to us, whatever the client claims.
+  out.push('x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   return out;
 }
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { Readable } from 'node:stream';
 
 export interface SimpleResponse {
@@ -14,15 +15,18 @@ export interface RequestOptions {
   body?: Buffer | string | Readable;
   agent?: http.Agent;
   timeoutMs?: number;
+  /** For an https:// origin: the CA to trust (the sim's relay CA with `tls: on`). */
+  ca?: string;
 }
 
-/** A plain request to `origin` (the relay's public URL) for `host`; the whole body is collected. */
+/** A request to `origin` (the relay's public URL) for `host`; the whole body is collected. */
 export function request(origin: string, host: string, options: RequestOptions = {}): Promise<SimpleResponse> {
   const url = new URL(options.path ?? '/', origin);
+  const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const headers = Array.isArray(options.headers) ? [...options.headers, 'host', host] : { host, ...options.headers };
-    const req = http.request(
-      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'GET', headers, agent: options.agent },
+    const req = client.request(
+      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'GET', headers, agent: options.agent, ...(options.ca ? { ca: options.ca } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { OpenModelRunner } from '../../loadtests/drivers/open-model.ts';
 import type { RunningSim } from './sim.ts';
 
@@ -6,14 +7,17 @@ import type { RunningSim } from './sim.ts';
 export function getLoad(sim: RunningSim, app: string, path: string, rate: number, durationMs: number): { runner: OpenModelRunner; agent: http.Agent } {
   const host = new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
   const origin = new URL(sim.publicUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  // With `tls: on` the relay's public side is HTTPS, trusted through the sim's CA.
+  const ca = sim.view.tls?.caCertificatePem;
+  const agent = ca ? new https.Agent({ keepAlive: true, maxSockets: 512, ca }) : new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const client = ca ? https : http;
   const runner = new OpenModelRunner({
     pattern: { kind: 'constant', rate },
     durationMs,
     maxInFlight: 2000,
     send: () =>
       new Promise((resolve, reject) => {
-        const req = http.get({ hostname: origin.hostname, port: origin.port, path, agent, headers: { host } }, (res) => {
+        const req = client.get({ hostname: origin.hostname, port: origin.port, path, agent, headers: { host } }, (res) => {
           res.resume();
           res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers['x-relay-error'] ? { errorCode: String(res.headers['x-relay-error']) } : {}) }));
           res.once('error', reject);

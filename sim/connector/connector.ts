@@ -96,9 +96,10 @@ export class Connector {
     const { outboundProxy, tls, dialTimeoutMs } = this.#config;
     for (const relay of this.#config.relays) {
       // Every link goes through its own in-process fault proxy, so links can be cut and degraded.
-      const dialTo = this.#config.faultProxy ? await this.#faults.front(relay.id, relay.url) : relay.url;
+      // Behind a forward proxy it fronts the proxy: CONNECT still names the relay itself.
+      const firstHop = this.#config.faultProxy ? await this.#faults.front(relay.id, outboundProxy ?? relay.url) : undefined;
       const settings = { outboundProxy, caCertificatePem: tls?.caCertificatePem, timeoutMs: dialTimeoutMs };
-      this.#routes.push({ relayId: relay.id, dialer: new RelayDialer(dialTo, new URL(relay.url).hostname, settings) });
+      this.#routes.push({ relayId: relay.id, dialer: new RelayDialer(relay.url, settings, firstHop) });
     }
     if (tls) void this.#enrol(tls.adminToken);
     else for (const route of this.#routes) this.#openLink(route);

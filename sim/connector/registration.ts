@@ -16,6 +16,8 @@ export class RegistrationError extends Error {
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Signing takes milliseconds; a relay silent this long is not going to answer. */
+const ANSWER_TIMEOUT_MS = 15_000;
 
 /** Registers with an administrator token: a new key, a CSR for our id, a certificate back. */
 export function register(dialer: RelayDialer, connectorId: string, adminToken: string): Promise<ConnectorCertificate> {
@@ -57,6 +59,7 @@ async function requestCertificate(dialer: RelayDialer, path: string, connectorId
         });
       },
     );
+    request.setTimeout(ANSWER_TIMEOUT_MS, () => request.destroy(new RegistrationError(`the relay did not answer ${path} within ${ANSWER_TIMEOUT_MS} ms`)));
     request.once('error', (err) => reject(new RegistrationError(`${path} failed: ${err.message} (if the relay cut the connection, our certificate may be revoked or expired: register again)`)));
     request.end(body);
   });

@@ -54,19 +54,20 @@ const UNTRUSTED_CODES = new Set([
  * an error, never a hang.
  */
 export class RelayDialer {
-  readonly #target: { host: string; port: number };
-  readonly #relayHost: string;
+  /** The relay: the CONNECT authority, and the name its server certificate must carry. */
+  readonly #relay: { host: string; port: number };
+  /** Where TCP goes first: the proxy or the relay, or the connector's fault proxy in front of either. */
+  readonly #firstHop: { host: string; port: number };
   readonly #settings: DialerSettings;
   readonly #credentials: ClientCredentials | undefined;
 
   /**
-   * @param target where to connect (the relay, or the connector's fault proxy in front of it)
-   * @param relayHost the relay's own host name, which its server certificate must carry
+   * @param relayUrl the relay's connector endpoint
+   * @param firstHopUrl where to open TCP when not the proxy or relay itself (a fault proxy in front)
    */
-  constructor(target: string, relayHost: string, settings: DialerSettings, credentials?: ClientCredentials) {
-    const url = new URL(target);
-    this.#target = { host: url.hostname, port: Number(url.port || 80) };
-    this.#relayHost = relayHost;
+  constructor(relayUrl: string, settings: DialerSettings, firstHopUrl?: string, credentials?: ClientCredentials) {
+    this.#relay = hostPort(relayUrl);
+    this.#firstHop = hostPort(firstHopUrl ?? settings.outboundProxy ?? relayUrl);
     this.#settings = settings;
     this.#credentials = credentials;
   }
@@ -77,7 +78,7 @@ export class RelayDialer {
 
   /** The same route with another client certificate (after registration or renewal). */
   withCredentials(credentials: ClientCredentials): RelayDialer {
-    return new RelayDialer(`http://${this.#target.host}:${this.#target.port}`, this.#relayHost, this.#settings, credentials);
+    return new RelayDialer(`http://${this.#relay.host}:${this.#relay.port}`, this.#settings, `http://${this.#firstHop.host}:${this.#firstHop.port}`, credentials);
   }
 
   /** Resolves with a connected socket, speaking `alpn` when TLS is on. */
@@ -101,14 +102,14 @@ export class RelayDialer {
   }
 
   #describeRoute(): string {
-    const relay = `${this.#target.host}:${this.#target.port}`;
+    const relay = `${this.#relay.host}:${this.#relay.port}`;
     return this.#settings.outboundProxy ? `${relay} via proxy ${this.#settings.outboundProxy}` : relay;
   }
 
   #tcp(signal: AbortSignal, pending: net.Socket[]): Promise<net.Socket> {
     if (this.#settings.outboundProxy) return this.#viaProxy(new URL(this.#settings.outboundProxy), signal, pending);
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ ...this.#target, noDelay: true });
+      const socket = net.connect({ ...this.#firstHop, noDelay: true });
       pending.push(socket);
       signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
       socket.once('connect', () => resolve(socket));
@@ -118,10 +119,10 @@ export class RelayDialer {
 
   /** HTTP CONNECT to the proxy; only a 2xx opens the tunnel. */
   #viaProxy(proxy: URL, signal: AbortSignal, pending: net.Socket[]): Promise<net.Socket> {
-    const authority = `${this.#target.host}:${this.#target.port}`;
+    const authority = `${this.#relay.host}:${this.#relay.port}`;
     const proxyName = `${proxy.hostname}:${proxy.port || 80}`;
     return new Promise((resolve, reject) => {
-      const request = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, signal });
+      const request = http.request({ ...this.#firstHop, method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, signal });
       const refused = (status: number | undefined) => {
         if (status === 407) {
           return new LinkError('proxy_auth_unsupported', `the outbound proxy ${proxyName} answered 407: proxy authentication is not supported; let the connector through the proxy without authentication`);
@@ -150,41 +151,49 @@ export class RelayDialer {
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         socket: raw,
-        host: this.#relayHost,
-        ...(net.isIP(this.#relayHost) ? {} : { servername: this.#relayHost }),
+        host: this.#relay.host,
+        ...(net.isIP(this.#relay.host) ? {} : { servername: this.#relay.host }),
         ca: [this.#settings.caCertificatePem!],
         ...(this.#credentials ? { cert: this.#credentials.certificatePem, key: this.#credentials.keyPem } : {}),
         ALPNProtocols: [alpn],
+        // Verified below instead, while the peer certificate can still be read for the error.
+        rejectUnauthorized: false,
       });
-      signal.addEventListener('abort', () => socket.destroy(), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          socket.destroy();
+          reject(new Error('aborted'));
+        },
+        { once: true },
+      );
       socket.once('secureConnect', () => {
-        socket.setNoDelay(true);
-        resolve(socket);
+        if (socket.authorized) {
+          socket.setNoDelay(true);
+          return resolve(socket);
+        }
+        const code = String(socket.authorizationError);
+        const issuer = socket.getPeerCertificate()?.issuer?.CN;
+        socket.destroy();
+        reject(
+          UNTRUSTED_CODES.has(code)
+            ? new LinkError(
+                'relay_untrusted',
+                `TLS handshake with the relay failed: its certificate is not signed by the relay CA (${code}${issuer ? `, issued by "${String(issuer)}"` : ''}). ` +
+                  'A TLS-inspecting proxy re-signs traffic and breaks the connector certificate; exempt the relay from inspection',
+              )
+            : new LinkError('handshake_failed', `the relay's certificate failed verification: ${code}`),
+        );
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        if (signal.aborted) return reject(err);
-        if (err.code && UNTRUSTED_CODES.has(err.code)) {
-          const issuer = issuerOf(socket);
-          return reject(
-            new LinkError(
-              'relay_untrusted',
-              `TLS handshake with the relay failed: its certificate is not signed by the relay CA (${err.code}${issuer ? `, issued by "${issuer}"` : ''}). ` +
-                'A TLS-inspecting proxy re-signs traffic and breaks the connector certificate; exempt the relay from inspection',
-            ),
-          );
-        }
-        reject(new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed: ${err.message}`));
+        reject(signal.aborted ? err : new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed: ${err.message}`));
       });
     });
   }
 }
 
-function issuerOf(socket: tls.TLSSocket): string | undefined {
-  try {
-    const issuer = socket.getPeerCertificate()?.issuer?.CN;
-    return issuer ? String(issuer) : undefined;
-  } catch {
-    return undefined;
-  }
+function hostPort(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 80) };
 }

@@ -134,7 +134,7 @@ test('session cookies are Secure (and HttpOnly) when the relay speaks HTTPS', as
 
 test('a revoked certificate is refused at the next handshake, and revoking a live connector cuts it', async () => {
   // A certificate from the registration API, obtained with the connector's own client code.
-  const dialer = new RelayDialer(relay.connectorUrl, '127.0.0.1', { caCertificatePem: ca, timeoutMs: 5000 });
+  const dialer = new RelayDialer(relay.connectorUrl, { caCertificatePem: ca, timeoutMs: 5000 });
   const issued = await register(dialer, 'spare-1', pki.adminToken);
   const live = await tryControlUpgrade(relay.connectorUrl, ca, issued);
   assert.equal(live.cut === false && live.status, 101, 'the fresh certificate is accepted');

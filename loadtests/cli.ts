@@ -2,6 +2,7 @@
  * `npm run load -- <profile> [options]`: runs a load profile and writes results/<run-id>/.
  * Exit 0: every threshold passed. 1: a threshold failed. 2: bad usage or the target unreachable.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ options:
   --workers N       autocannon worker threads for --closed, where one core saturates
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
+  --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
   --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
   --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml)
   --out DIR         results directory (default results/)
@@ -71,6 +73,7 @@ function parseCli() {
         slo: { type: 'string' },
         target: { type: 'string' },
         control: { type: 'string' },
+        ca: { type: 'string' },
         topology: { type: 'string' },
         out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
         compare: { type: 'string' },
@@ -93,7 +96,8 @@ function parseCli() {
   if (positionals.length > 1) usageError(`unexpected argument ${positionals[1]}`);
   const profile = PROFILES[name];
   if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}`);
-  if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// URL; got ${values.target}`);
+  if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// or https:// URL; got ${values.target}`);
+  if (values.ca && !values.target?.startsWith('https:')) usageError('--ca goes with an https:// --target');
   const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
   if (durationS <= 0) usageError('--duration must be more than 0');
   return {
@@ -107,6 +111,7 @@ function parseCli() {
     slo: values.slo,
     target: values.target,
     control: values.control,
+    ca: values.ca,
     topology: values.topology,
     out: values.out,
     compare: values.compare,
@@ -142,7 +147,8 @@ const say = (line: string) => {
 let target: RunTarget;
 try {
   if (cli.target) {
-    target = await externalTarget(cli.target, cli.control);
+    const ca = cli.ca ? await readFile(cli.ca, 'utf8').catch((err: Error) => usageError(`--ca ${cli.ca}: ${err.message}`)) : undefined;
+    target = await externalTarget(cli.target, cli.control, ca);
   } else {
     say(`starting the embedded sim for ${cli.profile.name}...`);
     target = await embeddedTarget(cli.profile, cli.topology, () => undefined);

@@ -8,6 +8,8 @@ export interface WsDriverOptions {
   readonly url: string;
   /** Host header (the app's external host when connecting to the relay's address). */
   readonly host?: string;
+  /** For a wss:// url: the CA to trust. */
+  readonly ca?: string;
   readonly sessions: number;
   /** New sessions opened per second while ramping up. */
   readonly rampPerSecond: number;
@@ -171,6 +173,7 @@ export class WsSessionDriver {
     const ws = new WebSocket(this.#options.url, {
       headers: this.#options.host ? { host: this.#options.host } : {},
       perMessageDeflate: false,
+      ...(this.#options.ca ? { ca: this.#options.ca } : {}),
     });
     session.ws = ws;
     let opened = false;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { deterministicChunks, deterministicSha256 } from '../../sim/backend/deterministic-bytes.ts';
@@ -9,6 +10,15 @@ import type { ScenarioSpec } from '../profiles/profile.ts';
 export interface LoadTarget {
   readonly origin: URL;
   hostOf(app: string): string;
+  /** For an https:// origin: the CA to trust (the sim's relay CA with topology `tls: on`). */
+  readonly ca?: string | undefined;
+}
+
+/** The keep-alive agent a run shares across its HTTP scenarios: https with the target's CA when it speaks TLS. */
+export function loadAgent(target: LoadTarget, maxSockets: number): http.Agent {
+  return target.origin.protocol === 'https:'
+    ? new https.Agent({ keepAlive: true, maxSockets, ...(target.ca ? { ca: target.ca } : {}) })
+    : new http.Agent({ keepAlive: true, maxSockets });
 }
 
 type HttpScenario = Exclude<ScenarioSpec, { kind: 'ws' }>;
@@ -86,7 +96,8 @@ function exchange(
   judge: (res: http.IncomingMessage) => Promise<Partial<Outcome>>,
 ): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const client = target.origin.protocol === 'https:' ? https : http;
+    const req = client.request(
       {
         hostname: target.origin.hostname,
         port: target.origin.port,

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
@@ -35,6 +37,7 @@ export async function embeddedTarget(profile: Profile, topologyPath: string | un
   return {
     url: relay.publicUrl,
     origin: new URL(relay.publicUrl),
+    ca: view.tls?.caCertificatePem,
     hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
     controlUrl: view.controlUrl,
     relayMetricsUrl: relay.metricsUrl,
@@ -45,12 +48,12 @@ export async function embeddedTarget(profile: Profile, topologyPath: string | un
 }
 
 /** An existing relay at `url` (e.g. the compose stack); `controlUrl` unlocks relay-side figures and faults. */
-export async function externalTarget(url: string, controlUrl: string | undefined): Promise<RunTarget> {
+export async function externalTarget(url: string, controlUrl: string | undefined, ca?: string): Promise<RunTarget> {
   const origin = new URL(url);
   try {
-    await fetch(new URL('/', origin), { signal: AbortSignal.timeout(3000) });
+    await probe(origin, ca);
   } catch (err) {
-    throw new TargetUnreachableError(`cannot reach ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}. Start the sim (npm run sim) or check --target.`);
+    throw new TargetUnreachableError(`cannot reach ${url}: ${(err as Error).message}. Start the sim (npm run sim) or check --target${origin.protocol === 'https:' ? ' and --ca' : ''}.`);
   }
   let topology: { relays: { metricsUrl: string }[]; connectors: { id: string; metricsUrl: string }[] } | undefined;
   if (controlUrl) {
@@ -63,6 +66,7 @@ export async function externalTarget(url: string, controlUrl: string | undefined
   return {
     url,
     origin,
+    ca,
     hostOf: (app) => `${app}.localhost:${origin.port || '80'}`,
     controlUrl,
     relayMetricsUrl: topology?.relays[0]?.metricsUrl,
@@ -70,4 +74,17 @@ export async function externalTarget(url: string, controlUrl: string | undefined
     componentMetrics: topology?.connectors.map((c) => ({ id: c.id, url: c.metricsUrl })) ?? [],
     close: async () => undefined,
   };
+}
+
+/** One GET to the target's root: any HTTP answer means it is reachable (and, for https, trusted). */
+function probe(origin: URL, ca: string | undefined): Promise<void> {
+  const client = origin.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.get(new URL('/', origin), { timeout: 3000, ...(ca ? { ca } : {}) }, (res) => {
+      res.resume();
+      resolve();
+    });
+    req.once('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.once('error', reject);
+  });
 }

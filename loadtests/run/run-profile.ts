@@ -6,7 +6,7 @@ import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelRepo
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 import type { Profile, ScenarioSpec } from '../profiles/profile.ts';
 import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
-import { httpSender } from './http-scenarios.ts';
+import { httpSender, loadAgent } from './http-scenarios.ts';
 import { LoadgenMetrics } from './loadgen-metrics.ts';
 import { RelaySampler, type RelaySecond } from './relay-sampler.ts';
 import type { RunTarget } from './run-context.ts';
@@ -63,7 +63,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
   await metrics.start(settings.metricsPort, settings.metricsHost);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(settings.connections, 64) });
+  const agent = loadAgent(target, Math.max(settings.connections, 64));
   const abort = new AbortController();
   const startedAt = new Date();
   const t0 = performance.now();
@@ -183,6 +183,7 @@ function wsDriver(spec: Extract<ScenarioSpec, { kind: 'ws' }>, settings: RunSett
   return new WsSessionDriver({
     url: `${target.origin.origin.replace(/^http/, 'ws')}/ws/echo`,
     host: target.hostOf(spec.app),
+    ...(target.ca ? { ca: target.ca } : {}),
     sessions: settings.sessions,
     rampPerSecond: 500,
     messagesPerSecond: spec.messagesPerSecond,
@@ -200,6 +201,8 @@ async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings,
     connections: settings.connections,
     duration: settings.durationS,
     headers: { host: target.hostOf(get.app) },
+    // autocannon does not verify certificates; SNI names the app as a browser would.
+    ...(target.origin.protocol === 'https:' ? { servername: target.hostOf(get.app).replace(/:\d+$/, '') } : {}),
     ...(settings.workers > 0 ? { workers: settings.workers } : {}),
   });
   return { requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };

@@ -5,12 +5,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** The human-readable summary `npm run sim` prints once everything is ready. */
-export function formatEndpointTable(view: TopologyView): string {
+/**
+ * The human-readable summary `npm run sim` prints once everything is ready.
+ * @param caFile where the relay CA was written, with `tls: on`
+ */
+export function formatEndpointTable(view: TopologyView, caFile?: string): string {
   const relay = view.relays[0];
+  const curl = caFile ? `curl --cacert ${caFile}` : 'curl';
   const apps = table([
     ['APP', 'GROUP', 'EXTERNAL URL', 'TRY'],
-    ...view.apps.map((a) => [a.name, a.group, a.externalUrl, `curl ${a.externalUrl}/echo`]),
+    ...view.apps.map((a) => [a.name, a.group, a.externalUrl, `${curl} ${a.externalUrl}/echo`]),
   ]);
   const components = table([
     ['COMPONENT', 'PID', 'METRICS'],
@@ -24,6 +28,7 @@ export function formatEndpointTable(view: TopologyView): string {
     apps,
     '',
     `Node clients: connect to ${relay?.publicUrl ?? '?'} and set the Host header (Node does not resolve *.localhost).`,
+    ...(caFile ? [`TLS is on: users and connectors trust the relay CA in ${caFile}; connectors registered with it and use mutual TLS.`] : []),
     '',
     components,
     '',

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BASE_PORT } from './port-plan.ts';
@@ -112,4 +114,11 @@ if (cli.prometheus) {
 }
 cluster.startFaultPlan();
 if (topology.faults.length > 0) progress(`fault plan: ${topology.faults.map((f) => `${f.action} ${f.target} at ${f.at} ms`).join('; ')}`);
-process.stdout.write(cli.json ? `${JSON.stringify({ event: 'ready', ...view })}\n` : `\n${formatEndpointTable(view)}\n`);
+// With TLS on, clients need the relay CA: write it where curl --cacert can find it.
+let caFile: string | undefined;
+if (view.tls) {
+  caFile = fileURLToPath(new URL('../../results/relay-ca.pem', import.meta.url));
+  await mkdir(dirname(caFile), { recursive: true });
+  await writeFile(caFile, view.tls.caCertificatePem);
+}
+process.stdout.write(cli.json ? `${JSON.stringify({ event: 'ready', ...view })}\n` : `\n${formatEndpointTable(view, caFile)}\n`);

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readRun } from '../../loadtests/report/results.ts';
 import { queueingModel } from '../../loadtests/report/report.ts';
@@ -63,6 +64,18 @@ test('npm run load -- get --duration 5s writes a valid summary.json, samples and
   assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /http\.p99 < 250/);
   assert.match(run.stderr, /req\/s .* err .* p99/, 'a live progress line');
   assert.match(metricsText, /loadgen_requests_total\{profile="get",scenario="get",outcome="ok"\}/, 'loadgen metrics were served during the run');
+});
+
+test('npm run load -- mixed against a tls: on topology: HTTPS uploads, downloads and WSS sessions with no errors', async () => {
+  const topology = fileURLToPath(new URL('./fixtures/tls-topology.yaml', import.meta.url));
+  const run = await runLoadCli(['mixed', '--topology', topology, '--duration', '4s', '--rate', '50', '--sessions', '20', '--metrics-port', '0']);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = SummarySchema.parse(JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')));
+  assert.match(summary.target, /^https:/);
+  assert.ok(summary.http.requests >= 190, `requests ${summary.http.requests}`);
+  assert.equal(summary.http.errors, 0, JSON.stringify(summary.http.byErrorCode));
+  assert.equal(summary.ws?.sessions, 20);
+  assert.equal(summary.ws?.dropped, 0);
 });
 
 test('an impossible threshold exits 1 and is recorded as failed', async () => {

@@ -28,14 +28,15 @@ export class ConnectorMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.controlChannels = new Gauge({
       name: 'connector_control_channels',
-      help: 'Control channels to each relay, by state (connecting, registered).',
+      help: 'Control channels to each relay, by state (connecting, registered); 2 registered while a renewal rolls a link.',
       labelNames: ['relay', 'state'],
       registers,
       collect() {
         this.reset();
-        for (const link of links()) {
-          for (const state of LINK_STATES) this.set({ relay: link.relayId, state }, link.state === state ? 1 : 0);
-        }
+        const all = [...links()];
+        for (const link of all) for (const state of LINK_STATES) this.set({ relay: link.relayId, state }, 0);
+        // Counted, not set: during a certificate renewal a relay briefly has an old and a new link.
+        for (const link of all) if (link.state !== 'closed') this.inc({ relay: link.relayId, state: link.state });
       },
     });
     this.reconnects = new Counter({

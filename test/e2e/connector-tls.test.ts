@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import http2 from 'node:http2';
 import { CertificateAuthority } from '../../sim/pki/certificate-authority.ts';
 import { createClientCsr } from '../../sim/pki/client-csr.ts';
 import { REGISTRATION_PATHS } from '../../sim/protocol/data-plane-paths.ts';
@@ -80,10 +81,22 @@ test('an expired certificate from the right CA is refused at the handshake', asy
 });
 
 test('an unregistered connector gets no control channel; registration needs the administrator token', async () => {
+  const refusedBefore = await relayMetric('relay_connector_handshakes_refused_total', { reason: 'no_certificate' });
   const anonymous = await tryControlUpgrade(relay.connectorUrl, ca);
   assert.equal(anonymous.cut, false);
   assert.equal(anonymous.cut === false && anonymous.status, 401);
   if (!anonymous.cut) anonymous.socket.destroy();
+  // Nor a data plane: an HTTP/2 connection without a certificate is cut before its first stream.
+  const session = http2.connect(relay.connectorUrl, { ca });
+  session.on('error', () => undefined);
+  const stream = session.request({ ':path': '/connector/v1/requests/x/body' });
+  const streamError = await new Promise<unknown>((resolve) => {
+    stream.once('error', resolve);
+    stream.once('response', () => resolve(undefined));
+  });
+  session.destroy();
+  assert.ok(streamError, 'the data-plane stream failed');
+  assert.equal(await relayMetric('relay_connector_handshakes_refused_total', { reason: 'no_certificate' }), refusedBefore + 2);
   const { csrPem } = await createClientCsr('intruder');
   const refused = await adminPost(REGISTRATION_PATHS.register, { csr: csrPem }, 'not-the-admin-token-at-all');
   assert.equal(refused.status, 401);

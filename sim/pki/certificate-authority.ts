@@ -23,6 +23,15 @@ export class CsrError extends Error {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Parses a PKCS#10 CSR in PEM; anything else is a `CsrError` (fuzzed: never another error). */
+export function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
+  try {
+    return new x509.Pkcs10CertificateRequest(csrPem);
+  } catch (err) {
+    throw new CsrError(`the CSR does not parse as PKCS#10 PEM: ${(err as Error).message}`);
+  }
+}
 /** Clocks of processes on one machine agree, but a connector's may lag a little in containers. */
 const BACKDATE_MS = 60_000;
 
@@ -76,12 +85,7 @@ export class CertificateAuthority {
    * key), and its subject CN becomes the connector id the relay binds the certificate to.
    */
   async signClientCsr(csrPem: string, lifetimeSeconds: number, notBefore = new Date(Date.now() - BACKDATE_MS)): Promise<IssuedCertificate> {
-    let csr: x509.Pkcs10CertificateRequest;
-    try {
-      csr = new x509.Pkcs10CertificateRequest(csrPem);
-    } catch (err) {
-      throw new CsrError(`the CSR does not parse as PKCS#10 PEM: ${(err as Error).message}`);
-    }
+    const csr = parseCsr(csrPem);
     if (!(await csr.verify())) throw new CsrError('the CSR signature does not verify against its public key');
     const cn = csr.subjectName.getField('CN')[0];
     if (!cn || !/^[A-Za-z0-9._-]{1,64}$/.test(cn)) throw new CsrError('the CSR subject needs a CN that is a connector id (letters, digits, . _ -)');

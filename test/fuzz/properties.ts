@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseFaultRequest, FaultRequestError } from '../../sim/cluster/fault-request.ts';
 import { parseTopology, TopologyError } from '../../sim/cluster/topology.ts';
+import { CsrError, parseCsr } from '../../sim/pki/certificate-authority.ts';
 import { ProtocolError } from '../../sim/protocol/errors.ts';
 import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
 import { decodeConnectorMessage, decodeRelayMessage } from '../../sim/protocol/messages.ts';
@@ -40,6 +41,10 @@ export const PROPERTIES = {
   ),
   'topology files': fc.property(fc.oneof(fc.anything(), fc.record({ groups: fc.anything(), apps: fc.anything(), dispatch: fc.anything(), faults: fc.anything() })), (value) =>
     onlyTyped(() => parseTopology(value, 'fuzz'), TopologyError),
+  ),
+  'connector CSRs': fc.property(
+    fc.oneof(fc.string(), fc.uint8Array({ maxLength: 600 }).map((bytes) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(bytes).toString('base64')}\n-----END CERTIFICATE REQUEST-----`)),
+    (pem) => onlyTyped(() => parseCsr(pem), CsrError),
   ),
   'fault requests': fc.property(fc.oneof(fc.anything(), fc.record({ action: fc.string(), target: fc.string(), params: fc.anything() })), (value) =>
     onlyTyped(() => parseFaultRequest(value), FaultRequestError),

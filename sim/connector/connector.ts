@@ -170,11 +170,7 @@ export class Connector {
         const renewed = await renew(route.dialer.withCredentials(current), this.#config.id);
         if (this.#closed) return;
         this.#adopt(renewed, 'renew');
-        for (const link of [...this.#links]) {
-          if (this.#retiring.has(link)) continue;
-          const replacement = this.#openLink(this.#routes.find((r) => r.relayId === link.relayId)!);
-          this.#replaces.set(replacement, link);
-        }
+        this.#rollLinks();
         return;
       } catch (err) {
         lastError = `${route.relayId}: ${(err as Error).message}`;
@@ -184,6 +180,22 @@ export class Connector {
     const retryMs = Math.min(60_000, Math.max(1000, (this.#config.tls!.renewAfterSeconds * 1000) / 4));
     this.#log.error({ retryMs }, `certificate renewal failed (the current one still works until ${current.notAfter.toISOString()}); ${lastError}`);
     this.#scheduleRenewal(retryMs);
+  }
+
+  /**
+   * Make before break: one new link per serving link, with the new certificate. Replacements from
+   * an earlier renewal that never registered (their relay is down) are superseded, not stacked.
+   */
+  #rollLinks(): void {
+    for (const pending of [...this.#replaces.keys()]) {
+      this.#replaces.delete(pending);
+      this.#removeLink(pending);
+    }
+    for (const link of [...this.#links]) {
+      if (this.#retiring.has(link)) continue;
+      const replacement = this.#openLink(this.#routes.find((r) => r.relayId === link.relayId)!);
+      this.#replaces.set(replacement, link);
+    }
   }
 
   /** The replacement registered: the old link takes no new work and closes once its work is done. */
@@ -202,8 +214,13 @@ export class Connector {
 
   #closeRetired(link: RelayLink): void {
     this.#retiring.delete(link);
+    this.#removeLink(link);
+  }
+
+  #removeLink(link: RelayLink): void {
     link.close();
-    this.#links.splice(this.#links.indexOf(link), 1);
+    const index = this.#links.indexOf(link);
+    if (index >= 0) this.#links.splice(index, 1);
   }
 
   /** A link-fault command from the sim controller. */

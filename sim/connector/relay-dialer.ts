@@ -187,7 +187,9 @@ export class RelayDialer {
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        reject(signal.aborted ? err : new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed: ${err.message}`));
+        const closedEarly = err.code === 'ECONNRESET' || /disconnected before secure TLS/.test(err.message);
+        const hint = closedEarly ? ': the connection closed before the handshake finished; is the relay up, and does anything in the path cut TLS?' : `: ${err.message}`;
+        reject(signal.aborted ? err : new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed${hint}`));
       });
     });
   }

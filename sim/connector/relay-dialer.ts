@@ -88,6 +88,7 @@ export class RelayDialer {
     const pending: net.Socket[] = [];
     try {
       const raw = await this.#tcp(abort.signal, pending);
+      // Small frames must leave at once: Nagle plus delayed ACKs would add tens of ms per response.
       raw.setNoDelay(true);
       return this.secure ? await this.#tls(raw, alpn, abort.signal) : raw;
     } catch (err) {

@@ -142,7 +142,7 @@ export class ConnectorCertificates {
   }
 }
 
-export function identityOf(peer: PeerCertificate): ConnectorIdentity {
+function identityOf(peer: PeerCertificate): ConnectorIdentity {
   return { connectorId: String(peer.subject.CN), serial: peer.serialNumber };
 }
 

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { closeServer, listen } from '../common/listen.ts';
 import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
-import { ConnectorCertificates, identityOf, type ConnectorIdentity } from './connector-certificates.ts';
+import { ConnectorCertificates, type ConnectorIdentity } from './connector-certificates.ts';
 import { ControlChannel } from './control-channel.ts';
 import { handleDataPlaneStream } from './data-plane.ts';
 import type { RelayContext } from './relay-context.ts';
@@ -31,6 +31,8 @@ export class ConnectorEndpoint {
   readonly #net: net.Server;
   readonly #h1 = http.createServer((req, res) => this.#onRequest(req, res));
   readonly #certificates: ConnectorCertificates | undefined;
+  /** The connector each verified TLS socket belongs to, judged once right after its handshake. */
+  readonly #identities = new WeakMap<net.Socket, ConnectorIdentity>();
   readonly #h2: http2.Http2Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME });
   readonly #sockets = new Set<net.Socket>();
@@ -98,6 +100,7 @@ export class ConnectorEndpoint {
       this.#certificates!.countRefusal(verdict.refused, verdict.detail);
       return void socket.destroy();
     }
+    if (verdict.identity) this.#identities.set(socket, verdict.identity);
     if (socket.alpnProtocol === 'h2') {
       if (!verdict.identity) {
         this.#certificates!.countRefusal('no_certificate', 'HTTP/2 data plane without a client certificate');
@@ -116,7 +119,7 @@ export class ConnectorEndpoint {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (this.#certificates?.serve(req, res, peerIdentity(req.socket))) return;
+    if (this.#certificates?.serve(req, res, this.#identities.get(req.socket))) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end(this.#certificates ? 'no such endpoint\n' : 'no such endpoint (registration needs topology tls: on)\n');
   }
 
@@ -141,7 +144,7 @@ export class ConnectorEndpoint {
     if (path !== CONTROL_PATH) return rejectUpgrade(socket, 404, 'no such endpoint');
     let identity: ConnectorIdentity | undefined;
     if (this.#certificates) {
-      identity = peerIdentity(socket);
+      identity = this.#identities.get(socket);
       if (!identity) {
         this.#certificates.countRefusal('no_certificate', 'control channel without a client certificate');
         return rejectUpgrade(socket, 401, 'a registered connector certificate is required; register first (POST /connector/v1/register)');
@@ -155,14 +158,6 @@ export class ConnectorEndpoint {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => new ControlChannel(ws, this.#ctx, identity?.connectorId));
   }
-}
-
-/** The connector a verified TLS socket belongs to; `#routeSecure` already cut unverified ones. */
-function peerIdentity(socket: net.Socket): ConnectorIdentity | undefined {
-  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
-  // `authorized` alone is not proof: a resumed session without a client certificate has it too.
-  const peer = socket.getPeerCertificate();
-  return peer?.subject?.CN ? identityOf(peer) : undefined;
 }
 
 function rejectUpgrade(socket: net.Socket, status: number, reason: string): void {

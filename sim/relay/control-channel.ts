@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { ProtocolError, RelayError } from '../protocol/errors.ts';
@@ -18,6 +19,13 @@ import type { DispatchedWork, WorkOwner } from './dispatched-work.ts';
 import type { RelayContext } from './relay-context.ts';
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
+
+/** The subject CN of the client certificate a data-plane session was opened with. */
+function certificateCn(session: ServerHttp2Session): string | undefined {
+  const socket = session.socket as Partial<TLSSocket>;
+  const cn = socket.getPeerCertificate?.()?.subject?.CN;
+  return cn === undefined ? undefined : String(cn);
+}
 
 /** WebSocket close code for policy violations (RFC 6455 §7.4.1). */
 const CLOSE_PROTOCOL_VIOLATION = 1008;
@@ -145,12 +153,21 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#onClosed(reason, since);
   }
 
-  /** Binds a data-plane session to this connector, so that it dies with the channel. */
-  adoptSession(session: ServerHttp2Session): void {
-    if (this.#sessions.has(session)) return;
-    if (this.#state === 'closed') return void session.destroy();
+  /**
+   * Binds a data-plane session to this connector, so that it dies with the channel. With mutual
+   * TLS the session's certificate must be this connector's: a data token alone is not enough.
+   * Returns false (and binds nothing) when it is not. Checked once per session, not per stream.
+   */
+  adoptSession(session: ServerHttp2Session): boolean {
+    if (this.#sessions.has(session)) return true;
+    if (this.#certifiedId !== undefined && certificateCn(session) !== this.#certifiedId) return false;
+    if (this.#state === 'closed') {
+      session.destroy();
+      return true;
+    }
     this.#sessions.add(session);
     session.once('close', () => this.#sessions.delete(session));
+    return true;
   }
 
   #send(message: RelayMessage): void {

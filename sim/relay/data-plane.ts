@@ -27,7 +27,14 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
   const channel = ctx.channels.byToken(typeof token === 'string' ? token : undefined);
   try {
     if (!channel) throw new ProtocolError('unauthorized', 'missing or unknown data-plane token');
-    channel.adoptSession(stream.session as ServerHttp2Session);
+    if (!channel.adoptSession(stream.session as ServerHttp2Session)) {
+      // Someone else's token on this session: the session is refused, the token's owner is not.
+      const violation = new ProtocolError('unauthorized', `this data-plane session's certificate is not ${channel.connectorId}'s`);
+      ctx.metrics.protocolErrors.inc({ code: violation.code });
+      refuse(stream, violation);
+      stream.session?.close();
+      return;
+    }
     const target = parseDataPlanePath(String(headers[HTTP2_HEADER_PATH]));
     if (!target) throw new ProtocolError('unknown_message', `no data-plane route ${String(headers[HTTP2_HEADER_PATH])}`);
     const request = channel.inflight.get(target.id);

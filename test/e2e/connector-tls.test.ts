@@ -11,6 +11,7 @@ import { json, request } from '../helpers/http-client.ts';
 import { getLoad } from '../helpers/load.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
 import { startSim } from '../helpers/sim.ts';
+import { ProtocolPeer } from '../helpers/protocol-peer.ts';
 import { tryControlUpgrade, type ClientCertificate } from '../helpers/tls-peer.ts';
 
 // Certificates renew every 3 s here (180 days in the real service), so renewals run all through
@@ -143,6 +144,25 @@ test('session cookies are Secure (and HttpOnly) when the relay speaks HTTPS', as
   const withCookie = await request(sim.publicUrl, secure, { path: '/headers', headers: { cookie: cookie.split(';')[0]! }, ca });
   assert.equal(withCookie.status, 200);
   assert.equal(json(withCookie)['x-relay-user'], 'user1');
+});
+
+test('a certificate proves one connector: hello must name it, and its data token is refused on another connector\'s session', async () => {
+  const dialer = new RelayDialer(relay.connectorUrl, { caCertificatePem: ca, timeoutMs: 5000 });
+  const [peerA, peerB] = await Promise.all([register(dialer, 'peer-a', pki.adminToken), register(dialer, 'peer-b', pki.adminToken)]);
+  const unauthorized = () => relayMetric('relay_protocol_errors_total', { code: 'unauthorized' });
+  const before = await unauthorized();
+  // Certificate peer-a, hello as someone else: a violation, no welcome.
+  await assert.rejects(ProtocolPeer.register(relay.connectorUrl, sim.cluster.connectorToken, 'default-1', 'default', 10, { ca, control: peerA }, 1000), /no matching relay message/);
+  assert.equal(await unauthorized(), before + 1);
+  // Certificate peer-a on the control channel, peer-b on the data plane with peer-a's token.
+  const peer = await ProtocolPeer.register(relay.connectorUrl, sim.cluster.connectorToken, 'peer-a', 'default', 1, { ca, control: peerA, data: peerB });
+  const stolen = await peer.stream('/connector/v1/requests/x/body', 'GET');
+  assert.equal(stolen.status, 401);
+  assert.match(stolen.body, /not peer-a's/);
+  assert.equal(await unauthorized(), before + 2);
+  const stillOpen = await Promise.race([peer.closed.then(() => false), new Promise((r) => setTimeout(() => r(true), 300))]);
+  assert.ok(stillOpen, "the token's owner keeps its control channel");
+  peer.close();
 });
 
 test('a revoked certificate is refused at the next handshake, and revoking a live connector cuts it', async () => {

@@ -2,7 +2,14 @@ import http2 from 'node:http2';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { CONTROL_PATH, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
+import type { ClientCertificate } from './tls-peer.ts';
 import { PROTOCOL_VERSION, type DispatchMessage, type RelayMessage, type WelcomeMessage } from '../../sim/protocol/messages.ts';
+
+export interface PeerTls {
+  readonly ca: string;
+  readonly control: ClientCertificate;
+  readonly data?: ClientCertificate;
+}
 
 /**
  * A test peer that speaks the connector protocol by hand, so tests can send what a real connector
@@ -28,14 +35,18 @@ export class ProtocolPeer {
     });
   }
 
-  /** Connects, says hello for `group`, and waits for the welcome. */
-  static async register(connectorUrl: string, token: string, id: string, group: string, slots = 10): Promise<ProtocolPeer> {
-    const ws = new WebSocket(connectorUrl.replace(/^http/, 'ws') + CONTROL_PATH, { headers: { authorization: `Bearer ${token}` } });
+  /**
+   * Connects, says hello for `group`, and waits for the welcome. With `tls` (an https:// relay),
+   * the control channel presents `tls.control` and the data plane `tls.data` (the same by default).
+   */
+  static async register(connectorUrl: string, token: string, id: string, group: string, slots = 10, tls?: PeerTls, welcomeTimeoutMs = 5000): Promise<ProtocolPeer> {
+    const credentials = (certificate: ClientCertificate | undefined) => (tls ? { ca: tls.ca, ...(certificate ? { cert: certificate.certificatePem, key: certificate.keyPem } : {}) } : {});
+    const ws = new WebSocket(connectorUrl.replace(/^http/, 'ws') + CONTROL_PATH, { headers: { authorization: `Bearer ${token}` }, ...credentials(tls?.control) });
     const peer = new ProtocolPeer(ws);
     await once(ws, 'open');
     peer.sendJson({ type: 'hello', v: PROTOCOL_VERSION, connectorId: id, group, version: 'test', slots });
-    peer.welcome = (await peer.next((m) => m.type === 'welcome')) as WelcomeMessage;
-    peer.session = http2.connect(connectorUrl);
+    peer.welcome = (await peer.next((m) => m.type === 'welcome', welcomeTimeoutMs)) as WelcomeMessage;
+    peer.session = http2.connect(connectorUrl, credentials(tls?.data ?? tls?.control));
     peer.session.on('error', () => undefined);
     return peer;
   }

@@ -20,6 +20,7 @@ export function connectorGroups(): DashboardBuilder {
     )
     .withPanel(timeseries(g, 'Requests served by code', 'reqps', [{ expr: `sum by (instance_id, code) (${rate(`connector_requests_total${connectorSide}`)})`, legend: '{{instance_id}} {{code}}' }]))
     .withPanel(timeseries(g, 'Reconnects', 'short', [{ expr: `sum by (instance_id) (increase(connector_reconnects_total${connectorSide}[$__rate_interval]))`, legend: '{{instance_id}}' }]))
+    .withPanel(timeseries(g, 'Link errors by cause (proxy, TLS, reachability)', 'short', [{ expr: `sum by (instance_id, code) (increase(connector_link_errors_total${connectorSide}[$__rate_interval]))`, legend: '{{instance_id}} {{code}}' }]))
     .withPanel(timeseries(g, 'Control channels by state', 'short', [{ expr: `sum by (instance_id, state) (connector_control_channels${connectorSide})`, legend: '{{instance_id}} {{state}}' }]))
     .withPanel(timeseries(g, 'WebSocket tunnels', 'short', [{ expr: `sum by (instance_id) (connector_ws_tunnels_active${connectorSide})`, legend: '{{instance_id}}' }]))
     .withPanel(timeseries(g, 'Bytes through connectors', 'Bps', [{ expr: `sum by (instance_id, direction) (${rate(`connector_bytes_total${connectorSide}`)})`, legend: '{{instance_id}} {{direction}}' }]));

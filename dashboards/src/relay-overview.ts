@@ -43,5 +43,6 @@ export function relayOverview(): DashboardBuilder {
     )
     .withPanel(timeseries(g, 'WebSocket messages', 'short', [{ expr: `sum by (app, direction) (${rate(`relay_ws_messages_total${app}`)})`, legend: '{{app}} {{direction}}' }]))
     .withPanel(timeseries(g, 'Bytes relayed', 'Bps', [{ expr: `sum by (app, direction) (${rate(`relay_bytes_total${app}`)})`, legend: '{{app}} {{direction}}' }]))
+    .withPanel(timeseries(g, 'Connector TLS connections refused (tls: on)', 'short', [{ expr: 'sum by (reason) (increase(relay_connector_handshakes_refused_total[$__rate_interval]))', legend: '{{reason}}' }]))
     .withPanel(timeseries(g, 'Dispatches by connector', 'reqps', [{ expr: `sum by (group, connector) (${rate(`relay_dispatch_total${group}`)})`, legend: '{{group}} {{connector}}' }]));
 }

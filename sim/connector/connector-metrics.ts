@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS } from '../common/buckets.ts';
+import { LINK_ERROR_CODES } from './relay-dialer.ts';
 
 export interface LinkView {
   readonly relayId: string;
@@ -78,6 +79,8 @@ export class ConnectorMetrics {
       labelNames: ['code'],
       registers,
     });
+    // Every cause from zero, so a dashboard shows "none" rather than "no data" on a healthy link.
+    for (const code of LINK_ERROR_CODES) this.linkErrors.inc({ code }, 0);
     this.certificates = new Counter({
       name: 'connector_certificate_requests_total',
       help: 'Certificate requests to the relay CA: kind "register" or "renew", outcome "ok" or "error".',

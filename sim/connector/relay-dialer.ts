@@ -3,14 +3,16 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 /** Why a connection to a relay could not be made; each code has one next step for the operator. */
-export type LinkErrorCode =
-  | 'proxy_auth_unsupported'
-  | 'proxy_refused'
-  | 'proxy_unreachable'
-  | 'relay_unreachable'
-  | 'relay_untrusted'
-  | 'handshake_failed'
-  | 'timeout';
+export const LINK_ERROR_CODES = [
+  'proxy_auth_unsupported',
+  'proxy_refused',
+  'proxy_unreachable',
+  'relay_unreachable',
+  'relay_untrusted',
+  'handshake_failed',
+  'timeout',
+] as const;
+export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
 
 export class LinkError extends Error {
   readonly code: LinkErrorCode;

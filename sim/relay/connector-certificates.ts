@@ -44,7 +44,6 @@ export class ConnectorCertificates {
     this.#log = log;
     this.#adminAuth = Buffer.from(`Bearer ${settings.adminToken}`);
     this.#onRevoked = onRevoked;
-    for (const reason of HANDSHAKE_REFUSALS) metrics.handshakesRefused.inc({ reason }, 0);
     for (const kind of ['register', 'renew']) metrics.certificatesIssued.inc({ kind }, 0);
   }
 

@@ -1,3 +1,4 @@
+import { HANDSHAKE_REFUSALS } from './connector-certificates.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS } from '../common/buckets.ts';
 
@@ -190,6 +191,7 @@ export class RelayMetrics {
       labelNames: ['kind'],
       registers,
     });
+    for (const reason of HANDSHAKE_REFUSALS) this.handshakesRefused.inc({ reason }, 0);
     this.#initialiseGroups(groups);
   }
 }

@@ -2,6 +2,7 @@ import type http from 'node:http';
 
 export class JsonBodyError extends Error {
   readonly code = 'bad_body';
+  readonly retryable = false;
 }
 
 /** Reads a small JSON request body (control and admin calls), refusing more than `maxBytes`. */

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { Backoff } from '../common/backoff.ts';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
@@ -9,10 +8,8 @@ import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
 import { LinkFaults } from './link-faults.ts';
 import { RelayLink, type LinkEvents } from './relay-link.ts';
-import { LinkError, RelayDialer } from './relay-dialer.ts';
-import { register, renew, type ConnectorCertificate } from './registration.ts';
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { CertificateKeeper } from './certificate-keeper.ts';
+import { RelayDialer } from './relay-dialer.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;
@@ -42,10 +39,8 @@ export class Connector {
   readonly #replaces = new Map<RelayLink, RelayLink>();
   /** Links draining after a renewal: no new work; closed when their work is done. */
   readonly #retiring = new Set<RelayLink>();
-  #certificate: ConnectorCertificate | undefined;
-  #certificateTimer: NodeJS.Timeout | undefined;
-  #enrolProblem: string | undefined;
-  #closed = false;
+  /** With TLS: registration and renewal of this connector's client certificate. */
+  #certificates: CertificateKeeper | undefined;
   readonly #events: LinkEvents;
   readonly #faults = new LinkFaults();
   readonly #active = new Map<string, ActiveWork>();
@@ -82,7 +77,7 @@ export class Connector {
     this.#ops = new OpsServer(config.host, config.metricsPort, {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
-      notReadyReason: () => this.#enrolProblem ?? this.#links.map((link) => link.problem && `${link.relayId}: ${link.problem}`).filter(Boolean).join('; '),
+      notReadyReason: () => this.#certificates?.problem ?? this.#links.map((link) => link.problem && `${link.relayId}: ${link.problem}`).filter(Boolean).join('; '),
     });
   }
 
@@ -101,85 +96,31 @@ export class Connector {
       const settings = { outboundProxy, caCertificatePem: tls?.caCertificatePem, timeoutMs: dialTimeoutMs };
       this.#routes.push({ relayId: relay.id, dialer: new RelayDialer(relay.url, settings, firstHop) });
     }
-    if (tls) void this.#enrol(tls.adminToken);
-    else for (const route of this.#routes) this.#openLink(route);
+    if (tls) {
+      this.#certificates = new CertificateKeeper({
+        connectorId: this.#config.id,
+        adminToken: tls.adminToken,
+        renewAfterSeconds: tls.renewAfterSeconds,
+        retry: this.#config.reconnect,
+        dialers: this.#routes,
+        metrics: this.metrics,
+        log: this.#log,
+        onCertificate: (_certificate, kind) => (kind === 'register' ? this.#routes.forEach((route) => this.#openLink(route)) : this.#rollLinks()),
+      });
+      this.#certificates.start();
+    } else {
+      for (const route of this.#routes) this.#openLink(route);
+    }
     return { metrics };
   }
 
   #openLink(route: RelayRoute): RelayLink {
-    const dialer = this.#certificate ? route.dialer.withCredentials(this.#certificate) : route.dialer;
+    const certificate = this.#certificates?.certificate;
+    const dialer = certificate ? route.dialer.withCredentials(certificate) : route.dialer;
     const link = new RelayLink(route.relayId, dialer, this.#config, this.metrics, this.#events, this.#log);
     this.#links.push(link);
     link.start();
     return link;
-  }
-
-  /**
-   * Registration: any relay will do (they share one CA). Retried with backoff until it works or
-   * the connector closes, and until then `/readyz` says why.
-   */
-  async #enrol(adminToken: string): Promise<void> {
-    const backoff = new Backoff(this.#config.reconnect);
-    while (!this.#closed) {
-      const failures: string[] = [];
-      for (const route of this.#routes) {
-        try {
-          this.#adopt(await register(route.dialer, this.#config.id, adminToken), 'register');
-          this.#enrolProblem = undefined;
-          for (const each of this.#routes) this.#openLink(each);
-          return;
-        } catch (err) {
-          if (err instanceof LinkError) this.metrics.linkErrors.inc({ code: err.code });
-          failures.push(`${route.relayId}: ${(err as Error).message}`);
-        }
-      }
-      this.metrics.certificates.inc({ kind: 'register', outcome: 'error' });
-      const problem = `registration failed; ${failures.join('; ')}`;
-      if (problem !== this.#enrolProblem) this.#log.error(problem);
-      this.#enrolProblem = problem;
-      await new Promise((resolve) => (this.#certificateTimer = setTimeout(resolve, backoff.nextDelayMs())));
-    }
-  }
-
-  #adopt(certificate: ConnectorCertificate, kind: 'register' | 'renew'): void {
-    this.#certificate = certificate;
-    this.metrics.certificates.inc({ kind, outcome: 'ok' });
-    this.metrics.certificateNotAfter.set(certificate.notAfter.getTime() / 1000);
-    this.#log.info({ serial: certificate.serial, notAfter: certificate.notAfter, kind }, 'client certificate obtained');
-    const renewAfterMs = this.#config.tls!.renewAfterSeconds * 1000;
-    this.#scheduleRenewal(Math.max(0, certificate.obtainedAt + renewAfterMs - Date.now()));
-  }
-
-  /** Node timers cap at about 24.8 days, so a 180-day wait is a chain of shorter ones. */
-  #scheduleRenewal(delayMs: number, dueAt = Date.now() + delayMs): void {
-    clearTimeout(this.#certificateTimer);
-    if (this.#closed) return;
-    const remaining = dueAt - Date.now();
-    this.#certificateTimer =
-      remaining > MAX_TIMER_MS
-        ? setTimeout(() => this.#scheduleRenewal(0, dueAt), MAX_TIMER_MS)
-        : setTimeout(() => void this.#renew(), Math.max(0, remaining));
-  }
-
-  /** Renews with the current certificate, then rolls every link over to the new one. */
-  async #renew(): Promise<void> {
-    const current = this.#certificate!;
-    let lastError = '';
-    for (const route of this.#routes) {
-      try {
-        const renewed = await renew(route.dialer.withCredentials(current), this.#config.id);
-        if (this.#closed) return;
-        this.#adopt(renewed, 'renew');
-        this.#rollLinks();
-        return;
-      } catch (err) {
-        lastError = `${route.relayId}: ${(err as Error).message}`;
-      }
-    }
-    this.metrics.certificates.inc({ kind: 'renew', outcome: 'error' });
-    const retryMs = Math.min(60_000, Math.max(1000, (this.#config.tls!.renewAfterSeconds * 1000) / 4));
-    this.#log.error({ retryMs }, `certificate renewal failed (the current one still works until ${current.notAfter.toISOString()}); ${lastError}`);
-    this.#scheduleRenewal(retryMs);
   }
 
   /**
@@ -242,8 +183,7 @@ export class Connector {
   }
 
   destroy(): void {
-    this.#closed = true;
-    clearTimeout(this.#certificateTimer);
+    this.#certificates?.close();
     for (const link of this.#links) link.close();
     for (const request of this.#active.values()) request.abort.abort();
     this.#agent.destroy();

@@ -13,6 +13,13 @@ export interface ConnectorCertificate extends ClientCredentials {
 
 export class RegistrationError extends Error {
   readonly code = 'registration_failed';
+  /** False when the relay refused us (bad token, bad CSR): only an operator can fix that. */
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable = true) {
+    super(message);
+    this.retryable = retryable;
+  }
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -65,7 +72,7 @@ async function requestCertificate(dialer: RelayDialer, path: string, connectorId
   });
   if (status !== 201 || typeof json['certificate'] !== 'string') {
     const hint = status === 401 ? (path === REGISTRATION_PATHS.register ? ' (check the administrator token)' : ' (register again)') : '';
-    throw new RegistrationError(`the relay refused ${path} with ${status}: ${String(json['error'] ?? 'no reason given')}${hint}`);
+    throw new RegistrationError(`the relay refused ${path} with ${status}: ${String(json['error'] ?? 'no reason given')}${hint}`, status >= 500);
   }
   const certificate = new X509Certificate(json['certificate']);
   return {

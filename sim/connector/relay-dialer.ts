@@ -14,13 +14,19 @@ export const LINK_ERROR_CODES = [
 ] as const;
 export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
 
+/** Causes that need an operator (proxy or inspection settings); the others may pass on their own. */
+const NEEDS_OPERATOR: ReadonlySet<LinkErrorCode> = new Set(['proxy_auth_unsupported', 'proxy_refused', 'relay_untrusted']);
+
 export class LinkError extends Error {
   readonly code: LinkErrorCode;
+  /** The connector dials again either way (settings can change under it); this says whether waiting alone can help. */
+  readonly retryable: boolean;
 
   constructor(code: LinkErrorCode, message: string) {
     super(message);
     this.name = 'LinkError';
     this.code = code;
+    this.retryable = !NEEDS_OPERATOR.has(code);
   }
 }
 

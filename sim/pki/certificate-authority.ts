@@ -20,6 +20,7 @@ export interface ServerIdentity {
 
 export class CsrError extends Error {
   readonly code = 'bad_csr';
+  readonly retryable = false;
 }
 
 const DAY_MS = 86_400_000;

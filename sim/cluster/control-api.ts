@@ -5,12 +5,15 @@ import type { EventLog } from './event-log.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import type { TopologyView } from './sim-cluster.ts';
+import { parseRevokeRequest, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
 
 /** What the control API serves. */
 export interface ControlTarget {
   view(): TopologyView;
   readonly events: EventLog;
   readonly faults: FaultInjector;
+  /** Revokes connector certificates at every relay; undefined when topology `tls` is off. */
+  revokeCertificates(request: RevokeRequest): Promise<Record<string, RelayRevocation>> | undefined;
 }
 
 /** One Prometheus http_sd target group. */
@@ -81,9 +84,25 @@ export class ControlApi {
       }
       case 'POST /faults':
         return this.#fault(req, json);
+      case 'POST /certificates/revoke':
+        return this.#revoke(req, json);
       default:
-        return json(404, { error: `no route ${route}; try GET /topology, /sd, /events, /metrics or POST /faults` });
+        return json(404, { error: `no route ${route}; try GET /topology, /sd, /events, /metrics, POST /faults or POST /certificates/revoke` });
     }
+  }
+
+  async #revoke(req: http.IncomingMessage, json: (status: number, value: unknown) => void): Promise<void> {
+    let request: RevokeRequest;
+    try {
+      request = parseRevokeRequest(await readJsonBody(req, MAX_BODY_BYTES));
+    } catch (err) {
+      return json(400, { error: (err as Error).message });
+    }
+    const revoking = this.#target.revokeCertificates(request);
+    if (!revoking) return json(409, { error: 'there are no certificates to revoke: topology tls is off' });
+    const relays = await revoking;
+    const revoked = Object.values(relays).some((r) => r.revoked.length > 0);
+    json(revoked ? 200 : 404, { revoked, relays });
   }
 
   async #fault(req: http.IncomingMessage, json: (status: number, value: unknown) => void): Promise<void> {

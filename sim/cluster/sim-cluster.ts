@@ -9,6 +9,7 @@ import { FaultInjector } from './fault-injector.ts';
 import { parseFaultRequest } from './fault-request.ts';
 import { planPorts, type PortPlan } from './port-plan.ts';
 import { CertificateAuthority, type ServerIdentity } from '../pki/certificate-authority.ts';
+import { revokeAtEveryRelay, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
 import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
 
 export interface ClusterOptions {
@@ -132,6 +133,13 @@ export class SimCluster {
     const appHosts = this.topology.apps.map((app) => `${app.name}.${this.topology.domain}`);
     const relayIdentity = await ca.issueServerIdentity([...new Set([this.#host, 'localhost', '127.0.0.1', ...appHosts])]);
     return { ca, relayIdentity, adminToken: randomBytes(24).toString('base64url') };
+  }
+
+  /** `POST /certificates/revoke`: every relay is told (undefined when TLS is off). */
+  revokeCertificates(request: RevokeRequest): Promise<Record<string, RelayRevocation>> | undefined {
+    if (!this.#pki) return undefined;
+    const relays = this.view().relays.filter((r) => r.state === 'running');
+    return revokeAtEveryRelay(relays, { caCertificatePem: this.#pki.ca.certificatePem, adminToken: this.#pki.adminToken }, request);
   }
 
   /** Every process id we spawned, for orphan checks. */

@@ -32,8 +32,8 @@ export class ConnectorCertificates {
   readonly #log: Logger;
   readonly #adminAuth: Buffer;
   readonly #revoked = new Set<string>();
-  /** Serials this relay issued, by connector id, so "revoke connector X" can find them. */
-  readonly #issued = new Map<string, Set<string>>();
+  /** Serials this relay issued or verified, by connector id, so "revoke connector X" can find them. */
+  readonly #known = new Map<string, Set<string>>();
   readonly #onRevoked: (serials: ReadonlySet<string>) => void;
   #ca: CertificateAuthority | undefined;
 
@@ -63,7 +63,10 @@ export class ConnectorCertificates {
       return { refused: refusalOf(error), detail: `${error} (subject ${peer.subject?.CN ?? '?'}, issuer ${peer.issuer?.CN ?? '?'})` };
     }
     if (this.#revoked.has(peer.serialNumber)) return { refused: 'revoked', detail: `certificate ${peer.serialNumber} of ${peer.subject.CN} is revoked` };
-    return { identity: peer.subject.CN ? identityOf(peer) : undefined };
+    if (!peer.subject.CN) return { identity: undefined };
+    const identity = identityOf(peer);
+    this.#remember(identity.connectorId, identity.serial); // another relay may have issued it
+    return { identity };
   }
 
   countRefusal(reason: HandshakeRefusal, detail: string): void {
@@ -109,8 +112,8 @@ export class ConnectorCertificates {
     const body = (await readJsonBody(req, MAX_BODY_BYTES)) as { serial?: unknown; connectorId?: unknown } | null;
     const serials = new Set<string>();
     if (typeof body?.serial === 'string') serials.add(body.serial.toUpperCase());
-    if (typeof body?.connectorId === 'string') for (const serial of this.#issued.get(body.connectorId) ?? []) serials.add(serial);
-    if (serials.size === 0) return sendJson(res, 404, { error: 'give {"serial"} or the {"connectorId"} of a connector this relay registered', code: 'not_found' });
+    if (typeof body?.connectorId === 'string') for (const serial of this.#known.get(body.connectorId) ?? []) serials.add(serial);
+    if (serials.size === 0) return sendJson(res, 404, { error: 'give {"serial"}, or the {"connectorId"} of a connector this relay registered or has seen', code: 'not_found' });
     for (const serial of serials) this.#revoked.add(serial);
     this.#log.warn({ serials: [...serials] }, 'connector certificates revoked');
     this.#onRevoked(serials);
@@ -122,9 +125,7 @@ export class ConnectorCertificates {
     if (mustBeFor !== undefined && issued.subjectCn !== mustBeFor) {
       return sendJson(res, 403, { error: `a certificate for ${mustBeFor} can only renew ${mustBeFor}, not ${issued.subjectCn}`, code: 'forbidden' });
     }
-    const serials = this.#issued.get(issued.subjectCn) ?? new Set<string>();
-    serials.add(issued.serial);
-    this.#issued.set(issued.subjectCn, serials);
+    this.#remember(issued.subjectCn, issued.serial);
     this.#metrics.certificatesIssued.inc({ kind });
     this.#log.info({ connector: issued.subjectCn, serial: issued.serial, kind, notAfter: issued.notAfter }, 'connector certificate issued');
     sendJson(res, 201, {
@@ -133,6 +134,12 @@ export class ConnectorCertificates {
       serial: issued.serial,
       notAfter: issued.notAfter.toISOString(),
     });
+  }
+
+  #remember(connectorId: string, serial: string): void {
+    const serials = this.#known.get(connectorId) ?? new Set<string>();
+    serials.add(serial);
+    this.#known.set(connectorId, serials);
   }
 
   #isAdmin(req: http.IncomingMessage): boolean {

@@ -94,6 +94,7 @@ test('an unregistered connector gets no control channel; registration needs the 
   const streamError = await new Promise<unknown>((resolve) => {
     stream.once('error', resolve);
     stream.once('response', () => resolve(undefined));
+    setTimeout(() => resolve(undefined), 5000).unref(); // bounded: no answer at all also fails below
   });
   session.destroy();
   assert.ok(streamError, 'the data-plane stream failed');
@@ -171,10 +172,13 @@ test('a revoked certificate is refused at the next handshake, and revoking a liv
   const issued = await register(dialer, 'spare-1', pki.adminToken);
   const live = await tryControlUpgrade(relay.connectorUrl, ca, issued);
   assert.equal(live.cut === false && live.status, 101, 'the fresh certificate is accepted');
-  const closed = new Promise((resolve) => !live.cut && live.socket.once('close', resolve));
+  const closed = new Promise<string>((resolve) => {
+    if (!live.cut) live.socket.once('close', () => resolve('closed'));
+    setTimeout(() => resolve('still open after 5 s'), 5000).unref();
+  });
   const revoke = await adminPost(REGISTRATION_PATHS.revoke, { serial: issued.serial });
   assert.equal(revoke.status, 200);
-  await closed; // the live connection that authenticated with it is cut too
+  assert.equal(await closed, 'closed', 'the live connection that authenticated with it is cut too');
   const before = await relayMetric('relay_connector_handshakes_refused_total', { reason: 'revoked' });
   assert.deepEqual(await tryControlUpgrade(relay.connectorUrl, ca, issued), { cut: true });
   assert.equal(await relayMetric('relay_connector_handshakes_refused_total', { reason: 'revoked' }), before + 1);

@@ -11,8 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { positiveIntegers, startBenchSim } from './bench-setup.ts';
+import { measureClosedLoop, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,33 +23,8 @@ const { values } = parseArgs({
 });
 const { duration, connections, connectors } = positiveIntegers({ duration: values.duration, connections: values.connections, connectors: values.connectors });
 
-interface Figures {
-  name: string;
-  requestsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
-/** JIT warm-up before every measured run, so no target is measured cold. */
-const WARMUP_SECONDS = 2;
-
-async function measure(name: string, url: string, host?: string): Promise<Figures> {
-  process.stderr.write(`  ${name}: warm-up ${WARMUP_SECONDS} s, then ${connections} connections for ${duration} s ...\n`);
-  await autocannon({ url, connections, duration: WARMUP_SECONDS, headers: host ? { host } : {} });
-  const result = await autocannon({ url, connections, duration, headers: host ? { host } : {} });
-  const figures = {
-    name,
-    requestsPerSec: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-  process.stderr.write(`    ${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms\n`);
-  return figures;
-}
+type Figures = ClosedLoopFigures;
+const measure = (name: string, url: string, host?: string) => measureClosedLoop(name, url, { connections, durationS: duration, ...(host ? { host } : {}) });
 
 async function startNaiveProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
   const child = fork(fileURLToPath(new URL('./naive-proxy.ts', import.meta.url)), [upstream], {

@@ -10,8 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { positiveIntegers, startBenchSim } from './bench-setup.ts';
+import { measureClosedLoop, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,27 +28,8 @@ const { duration, connections, connectors, rounds } = positiveIntegers({
   rounds: values.rounds,
 });
 
-interface Figures {
-  name: string;
-  requestsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
-const WARMUP_SECONDS = 2;
-
-async function measure(name: string, url: string, host?: string): Promise<Figures> {
-  process.stderr.write(`  ${name}: warm-up ${WARMUP_SECONDS} s, then ${connections} connections for ${duration} s ...\n`);
-  // Loopback only; autocannon does not verify certificates, and SNI names the app as a browser would.
-  const options = { url, connections, headers: host ? { host } : {}, ...(url.startsWith('https:') && host ? { servername: host.replace(/:\d+$/, '') } : {}) };
-  await autocannon({ ...options, duration: WARMUP_SECONDS });
-  const result = await autocannon({ ...options, duration });
-  const figures = { name, requestsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
-  process.stderr.write(`    ${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms\n`);
-  return figures;
-}
+type Figures = ClosedLoopFigures;
+const measure = (name: string, url: string, host?: string) => measureClosedLoop(name, url, { connections, durationS: duration, ...(host ? { host } : {}) });
 
 async function throughRelay(tls: 'on' | 'off', round: number): Promise<{ relay: Figures; direct: Figures }> {
   process.stderr.write(`round ${round}: starting the sim with tls ${tls} (1 relay, ${connectors} connector(s), 1 backend)...\n`);

@@ -1,7 +1,9 @@
 /**
  * `npm run bench:ws`: WebSocket sessions, direct to the backend vs through relay + connector, in one
  * run on the same machine:
- *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, then through the relay;
+ *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, then through the relay,
+ *      in alternating rounds (default 3); the ratio is of the per-round medians, because one
+ *      round's p99 on a shared 2-core machine swings by several times;
  *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
  *      many were held and the RSS per session summed over relay and connector.
  * Writes results/ws-bench-<timestamp>.json. Compare the ratios; the machine is shared and noisy.
@@ -18,10 +20,11 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
     max: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
-const { sessions, duration: durationS, max: maxSessions } = positiveIntegers({ sessions: values.sessions, duration: values.duration, max: values.max });
+const { sessions, duration: durationS, max: maxSessions, rounds } = positiveIntegers({ sessions: values.sessions, duration: values.duration, max: values.max, rounds: values.rounds });
 
 const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,8 +54,17 @@ const connector = view.connectors[0]!;
 const host = new URL(view.apps[0]!.externalUrl).host;
 const relayWs = `${relay.publicUrl.replace(/^http/, 'ws')}/ws/echo`;
 try {
-  const direct = await measureRtt('direct', `${view.backends[0]!.url.replace(/^http/, 'ws')}/ws/echo`, undefined);
-  const relayed = await measureRtt('relay', relayWs, host);
+  const directWs = `${view.backends[0]!.url.replace(/^http/, 'ws')}/ws/echo`;
+  const perRound: { direct: WsDriverReport['rttMs']; relay: WsDriverReport['rttMs']; dropped: { direct: number; relay: number } }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const direct = await measureRtt(`direct (round ${round} of ${rounds})`, directWs, undefined);
+    const relayed = await measureRtt(`relay (round ${round} of ${rounds})`, relayWs, host);
+    perRound.push({ direct: direct.rttMs, relay: relayed.rttMs, dropped: { direct: direct.dropped, relay: relayed.dropped } });
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+  const rtt = (side: 'direct' | 'relay') => ({ p50: median(perRound.map((r) => r[side].p50)), p99: median(perRound.map((r) => r[side].p99)) });
+  const direct = { rttMs: rtt('direct'), dropped: perRound.reduce((sum, r) => sum + r.dropped.direct, 0) };
+  const relayed = { rttMs: rtt('relay'), dropped: perRound.reduce((sum, r) => sum + r.dropped.relay, 0) };
 
   process.stderr.write(`  capacity: opening up to ${maxSessions} idle sessions through the relay...\n`);
   await sleep(1000);
@@ -70,8 +82,14 @@ try {
   const report = {
     kind: 'ws-bench',
     at: new Date().toISOString(),
-    options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, connectors: 1 },
-    rtt: { direct: direct.rttMs, relay: relayed.rttMs, p99Ratio: Number((relayed.rttMs.p99 / direct.rttMs.p99).toFixed(2)) },
+    options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, rounds, connectors: 1 },
+    // Medians over rounds; each round's full summary and ratio is kept too.
+    rtt: {
+      direct: direct.rttMs,
+      relay: relayed.rttMs,
+      p99Ratio: Number((relayed.rttMs.p99 / direct.rttMs.p99).toFixed(2)),
+      rounds: perRound.map((r) => ({ direct: r.direct, relay: r.relay, p99Ratio: Number((r.relay.p99 / r.direct.p99).toFixed(2)) })),
+    },
     dropped: { direct: direct.dropped, relay: relayed.dropped },
     capacity: {
       held,
@@ -88,9 +106,10 @@ try {
   await mkdir(values.out, { recursive: true });
   const file = `${values.out}/ws-bench-${report.at.replace(/[:.]/g, '-')}.json`;
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nRTT at ${sessions} sessions x 1 msg/s   p50 ms   p99 ms`);
+  console.log(`\nRTT at ${sessions} sessions x 1 msg/s, median of ${rounds} rounds   p50 ms   p99 ms`);
   console.log(`  direct                          ${String(direct.rttMs.p50).padStart(6)}   ${String(direct.rttMs.p99).padStart(6)}`);
   console.log(`  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}   (p99 ${report.rtt.p99Ratio}x direct)`);
+  console.log(`  p99 ratio per round: ${report.rtt.rounds.map((r) => `${r.p99Ratio}x`).join(', ')}`);
   console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
   console.log(`written to ${file}`);
 } finally {

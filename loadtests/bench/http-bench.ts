@@ -23,7 +23,6 @@ const { values } = parseArgs({
 });
 const { duration, connections, connectors } = positiveIntegers({ duration: values.duration, connections: values.connections, connectors: values.connectors });
 
-type Figures = ClosedLoopFigures;
 const measure = (name: string, url: string, host?: string) => measureClosedLoop(name, url, { connections, durationS: duration, ...(host ? { host } : {}) });
 
 async function startNaiveProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
@@ -44,7 +43,7 @@ try {
   const direct = await measure('direct', `${backend}/echo`);
   const naive = await measure('naive-2-hop', `${hop1.origin}/echo`);
   const relay = await measure('relay', `${view.relays[0]!.publicUrl}/echo`, new URL(view.apps[0]!.externalUrl).host);
-  const ratio = (f: Figures) => Number((f.requestsPerSec / direct.requestsPerSec).toFixed(3));
+  const ratio = (f: ClosedLoopFigures) => Number((f.requestsPerSec / direct.requestsPerSec).toFixed(3));
   const report = {
     kind: 'http-bench',
     at: new Date().toISOString(),

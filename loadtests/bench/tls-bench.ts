@@ -28,10 +28,9 @@ const { duration, connections, connectors, rounds } = positiveIntegers({
   rounds: values.rounds,
 });
 
-type Figures = ClosedLoopFigures;
 const measure = (name: string, url: string, host?: string) => measureClosedLoop(name, url, { connections, durationS: duration, ...(host ? { host } : {}) });
 
-async function throughRelay(tls: 'on' | 'off', round: number): Promise<{ relay: Figures; direct: Figures }> {
+async function throughRelay(tls: 'on' | 'off', round: number): Promise<{ relay: ClosedLoopFigures; direct: ClosedLoopFigures }> {
   process.stderr.write(`round ${round}: starting the sim with tls ${tls} (1 relay, ${connectors} connector(s), 1 backend)...\n`);
   const cluster = await startBenchSim(connectors, tls);
   try {
@@ -45,7 +44,7 @@ async function throughRelay(tls: 'on' | 'off', round: number): Promise<{ relay: 
 }
 
 // Alternating off/on rounds, so drift on a shared machine hits both settings alike.
-const runs: Figures[] = [];
+const runs: ClosedLoopFigures[] = [];
 const off: number[] = [];
 const on: number[] = [];
 const direct: number[] = [];

@@ -18,3 +18,11 @@ test('a bucket allows a burst of exactly its rate, then refills at the rate', ()
   while (bucket.tryTake()) taken++;
   assert.equal(taken, 500, 'never holds more than one second of tokens');
 });
+
+test('Retry-After is at least 1 s even when a token refilled between the refusal and the answer', () => {
+  let now = 0;
+  const bucket = new TokenBucket(50, () => now);
+  while (bucket.tryTake());
+  now += 30; // 1.5 tokens back
+  assert.equal(bucket.secondsUntilToken(), 1);
+});

@@ -23,10 +23,13 @@ export class TokenBucket {
     return true;
   }
 
-  /** Whole seconds until a token is available (for Retry-After). */
+  /**
+   * Retry-After for a refused request, in whole seconds and never 0: a token may have refilled
+   * since the refusal, but a 429 that says "retry after 0" invites a hot retry loop.
+   */
   secondsUntilToken(): number {
     this.#refill();
-    return this.#tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate));
+    return Math.max(1, Math.ceil(Math.max(0, 1 - this.#tokens) / this.#rate));
   }
 
   #refill(): void {

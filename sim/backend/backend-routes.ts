@@ -113,6 +113,18 @@ function redirect(ctx: RouteContext): void {
   ctx.res.end();
 }
 
+const COOKIE_PART = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/;
+
+/** `/cookies/set?name=value&…` sets each pair as a cookie (httpbin's route), at most 10 of them. */
+function setCookies(ctx: RouteContext): void {
+  const pairs = [...ctx.url.searchParams].slice(0, 10);
+  if (!pairs.every(([name, value]) => COOKIE_PART.test(name) && COOKIE_PART.test(value))) throw new RangeError('cookie names and values must be tokens');
+  const cookies = pairs.map(([name, value]) => `${name}=${value}; Path=/`);
+  const body = JSON.stringify({ set: Object.fromEntries(pairs) });
+  ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'set-cookie': cookies });
+  ctx.res.end(body);
+}
+
 export const ROUTES: readonly Route[] = [
   { template: '/echo', pattern: /^\/(?:echo)?$/, handle: (ctx) => sendJson(ctx.res, 200, describeRequest(ctx)) },
   { template: '/headers', pattern: /^\/headers$/, handle: (ctx) => sendJson(ctx.res, 200, ctx.req.headers) },
@@ -121,6 +133,7 @@ export const ROUTES: readonly Route[] = [
   { template: '/delay/:ms', pattern: /^\/delay\/([^/]+)$/, handle: delay },
   { template: '/status/:code', pattern: /^\/status\/([^/]+)$/, handle: status },
   { template: '/redirect', pattern: /^\/redirect$/, handle: redirect },
+  { template: '/cookies/set', pattern: /^\/cookies\/set$/, handle: setCookies },
 ];
 
 export { sendJson };

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Logger } from '../common/logger.ts';
 import { closeServer, listen } from '../common/listen.ts';
 import { serveOpsPath } from '../common/ops-server.ts';
+import { guardRequests, guardUpgrades, parseRequestTarget } from '../common/request-guard.ts';
 import { BackendMetrics } from './backend-metrics.ts';
 import { ROUTES, sendJson, type Route } from './backend-routes.ts';
 import { BackendWebSockets } from './ws-routes.ts';
@@ -10,6 +11,8 @@ export interface BackendOptions {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /** Serve the ops paths to relayed requests too (see BackendConfig). */
+  readonly publishOps?: boolean;
 }
 
 /** The internal app behind the connectors: test routes plus its own `/metrics` (DESIGN 3.2). */
@@ -23,9 +26,10 @@ export class BackendServer {
   constructor(options: BackendOptions, log: Logger) {
     this.#options = options;
     this.#log = log;
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
+    const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) => sendJson(res, 500, { error: `backend failed: ${err.message}` });
+    this.#server = http.createServer(guardRequests(log, (req, res) => this.#handle(req, res), answer500));
     this.#webSockets = new BackendWebSockets(this.metrics);
-    this.#server.on('upgrade', (req, socket, head) => this.#webSockets.handleUpgrade(req, socket, head));
+    this.#server.on('upgrade', guardUpgrades(log, (req, socket, head) => this.#webSockets.handleUpgrade(req, socket, head)));
     // Long downloads and slow uploads are the point of this app; no server-side request timeout.
     this.#server.requestTimeout = 0;
     this.#server.keepAliveTimeout = 65_000;
@@ -46,8 +50,13 @@ export class BackendServer {
   }
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://backend');
-    if (serveOpsPath(url.pathname, { registry: this.metrics.registry, isReady: () => true }, res)) return;
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      this.#count('malformed', res, 400);
+      return sendJson(res, 400, { error: `malformed request target ${JSON.stringify(req.url?.slice(0, 100))}` });
+    }
+    const relayed = req.headers['x-forwarded-for'] !== undefined;
+    if ((!relayed || this.#options.publishOps) && serveOpsPath(url.pathname, { registry: this.metrics.registry, isReady: () => true }, res)) return;
     if (url.pathname === '/ws/closes') return sendJson(res, 200, this.#webSockets.closes);
     const match = this.#match(url.pathname);
     if (!match) {

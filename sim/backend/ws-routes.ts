@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BackendMetrics } from './backend-metrics.ts';
+import { parseRequestTarget } from '../common/request-guard.ts';
 
 /** A session close as the backend saw it; `GET /ws/closes` lists the most recent ones. */
 export interface SeenClose {
@@ -36,7 +37,8 @@ export class BackendWebSockets {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://backend');
+    const url = parseRequestTarget(req.url);
+    if (!url) return refuse(socket, 400);
     if (url.pathname === '/ws/reject') return refuse(socket, Number(url.searchParams.get('status') ?? 403));
     if (url.pathname !== '/ws/echo' && url.pathname !== '/ws/ticker') return refuse(socket, 404);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,5 +1,7 @@
 import { readJsonBody, sendJson } from '../common/json-http.ts';
 import http from 'node:http';
+import type { Logger } from '../common/logger.ts';
+import { guardRequests, parseRequestTarget } from '../common/request-guard.ts';
 import { closeServer, listen } from '../common/listen.ts';
 import type { EventLog } from './event-log.ts';
 import type { FaultInjector } from './fault-injector.ts';
@@ -48,11 +50,12 @@ export class ControlApi {
   readonly #port: number;
   readonly #target: ControlTarget;
 
-  constructor(host: string, port: number, target: ControlTarget) {
+  constructor(host: string, port: number, target: ControlTarget, log: Logger) {
     this.#host = host;
     this.#port = port;
     this.#target = target;
-    this.#server = http.createServer((req, res) => void this.#handle(req, res));
+    const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) => sendJson(res, 500, { error: `the control API failed: ${err.message}` });
+    this.#server = http.createServer(guardRequests(log, (req, res) => this.#handle(req, res), answer500));
   }
 
   /** Resolves with the control API's URL. */
@@ -66,8 +69,9 @@ export class ControlApi {
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://control');
     const json = (status: number, value: unknown): void => sendJson(res, status, value);
+    const url = parseRequestTarget(req.url);
+    if (!url) return json(400, { error: `malformed request target ${JSON.stringify(req.url?.slice(0, 100))}; try GET /topology` });
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /topology':

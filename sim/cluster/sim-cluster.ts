@@ -4,6 +4,7 @@ import type { ConnectorConfig } from '../connector/connector-config.ts';
 import type { BackendConfig } from '../backend/backend-config.ts';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
 import { ControlApi } from './control-api.ts';
+import { createProcessLogger, type LogLevel, type Logger } from '../common/logger.ts';
 import { EventLog } from './event-log.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { parseFaultRequest } from './fault-request.ts';
@@ -19,6 +20,8 @@ export interface ClusterOptions {
   readonly host?: string;
   readonly logLevel?: string;
   readonly startTimeoutMs?: number;
+  /** The controller's own logger (control API failures); a stderr logger at `logLevel` by default. */
+  readonly log?: Logger;
   /** Called as each component comes up, for progress output. */
   readonly onProgress?: (message: string) => void;
 }
@@ -78,7 +81,7 @@ export class SimCluster {
       },
       this.events,
     );
-    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), this);
+    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), this, options.log ?? createProcessLogger('sim', (options.logLevel ?? 'warn') as LogLevel));
   }
 
   async start(): Promise<void> {
@@ -229,7 +232,7 @@ export class SimCluster {
   #backendConfigs(): { id: string; config: BackendConfig }[] {
     return Array.from({ length: this.topology.backends }, (_, j) => {
       const id = `backend-${j + 1}`;
-      return { id, config: { id, host: this.#host, port: this.#ports.backend(j) } };
+      return { id, config: { id, host: this.#host, port: this.#ports.backend(j), publishOps: this.topology.publishBackendMetrics } };
     });
   }
 

@@ -82,6 +82,11 @@ export const Topology = z
         renewAfter: Duration.default(180 * UNIT_MS.d),
       })
       .default({ lifetime: 365 * UNIT_MS.d, renewAfter: 180 * UNIT_MS.d }),
+    /**
+     * Serve the backends' /metrics, /healthz and /readyz to requests through the relay as well.
+     * Off by default: the sim's telemetry is not part of the published apps.
+     */
+    publishBackendMetrics: z.boolean().default(false),
     /** A timed fault plan, run from the moment the sim is ready (DESIGN 3.7). */
     faults: z.array(PlannedFault).default([]),
   })

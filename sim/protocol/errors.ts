@@ -13,6 +13,9 @@ export const RELAY_ERRORS = {
   throttled: { status: 429, retryable: true, title: 'Too many requests for this app or tenant.' },
   request_header_fields_too_large: { status: 431, retryable: false, title: 'The request carries too many or too large headers.' },
   bad_request: { status: 400, retryable: false, title: 'The request is malformed.' },
+  request_timeout: { status: 408, retryable: true, title: 'The request head or body did not arrive in time.' },
+  idle_timeout: { status: 408, retryable: true, title: 'No byte moved in either direction for longer than the idle bound.' },
+  internal_error: { status: 500, retryable: true, title: 'The relay failed on this request; it keeps serving others.' },
   auth_required: { status: 401, retryable: false, title: 'Sign-in is required for this app.' },
   not_assigned: { status: 403, retryable: false, title: 'The user is not assigned to this app.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; title: string }>;

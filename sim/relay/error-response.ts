@@ -49,7 +49,9 @@ export function sendRelayError(
     'cache-control': 'no-store',
   };
   if (retryAfterSeconds !== undefined) headers['retry-after'] = retryAfterSeconds;
-  res.writeHead(error.status, headers);
+  // The reason phrase is given explicitly: a connector head Node refused may have left another
+  // status's phrase on `res` (a "502 OK" status line before this was done).
+  res.writeHead(error.status, STATUS_CODES[error.status] ?? 'Error', headers);
   res.end(body);
 }
 

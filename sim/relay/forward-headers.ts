@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { withoutCookie } from './auth/session-cookie.ts';
+import { SESSION_COOKIE, withoutCookie } from './auth/session-cookie.ts';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy hop. `host` is set by the connector. */
 const HOP_BY_HOP = new Set([
@@ -41,7 +41,10 @@ const PRE_AUTH_DROP = new Set([...REQUEST_DROP, 'authorization']);
 
 /**
  * The header list the connector sends to the backend: the user's end-to-end headers plus
- * X-Forwarded-For (appended to any the user sent), X-Forwarded-Host and X-Forwarded-Proto.
+ * X-Forwarded-For (the client address appended to any list the user sent, as proxies chain it),
+ * and X-Forwarded-Host and X-Forwarded-Proto set by the relay alone: the Host it routed on and the
+ * scheme the user spoke. A user-supplied X-Forwarded-Host or -Proto is dropped, so a backend that
+ * builds absolute URLs from them cannot be pointed at another host.
  * For a pre-authenticated user, the relay's session cookie and bearer token stay at the relay and
  * the user's identity travels as `x-relay-user`.
  */
@@ -59,23 +62,29 @@ export function forwardRequestHeaders(req: IncomingMessage, identity?: { readonl
   const clientIp = req.socket.remoteAddress ?? 'unknown';
   const priorFor = req.headers['x-forwarded-for'];
   out.push('x-forwarded-for', priorFor ? `${priorFor}, ${clientIp}` : clientIp);
-  out.push('x-forwarded-host', String(req.headers['x-forwarded-host'] ?? req.headers.host ?? ''));
+  out.push('x-forwarded-host', req.headers.host ?? '');
   // The relay is the edge: the scheme is what the user spoke to us, whatever the client claims.
   out.push('x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   return out;
 }
 
 const NO_DROP: ReadonlySet<string> = new Set();
+const SESSION_COOKIE_SET = new RegExp(`^\\s*${SESSION_COOKIE}\\s*=`, 'i');
 
 /**
- * The header list the relay writes to the user. With `translate`, an absolute Location (or
- * Content-Location) that points at the app's internal origin is rewritten to its external origin.
+ * The header list the relay writes to the user. A backend's `Set-Cookie` for the relay's own
+ * session cookie is dropped: it could overwrite (or forge a replacement for) the user's session.
+ * With `translate`, an absolute Location (or Content-Location) that points at the app's internal
+ * origin is rewritten to its external origin.
  */
 export function userResponseHeaders(
   raw: readonly string[],
   translate: { readonly internalOrigin: string; readonly externalOrigin: string } | undefined,
 ): string[] {
   const out = withoutHopByHop(raw, NO_DROP);
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (out[i]!.toLowerCase() === 'set-cookie' && SESSION_COOKIE_SET.test(out[i + 1]!)) out.splice(i, 2);
+  }
   if (!translate) return out;
   for (let i = 0; i < out.length; i += 2) {
     const name = out[i]!.toLowerCase();
@@ -94,8 +103,4 @@ function translateUrl(value: string, internalOrigin: string, externalOrigin: str
   }
   if (url.origin !== internalOrigin) return value;
   return externalOrigin + value.slice(url.origin.length);
-}
-
-export function countHeaders(req: IncomingMessage): number {
-  return req.rawHeaders.length / 2;
 }

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { closeServer, listen } from '../common/listen.ts';
 import { RelayError } from '../protocol/errors.ts';
 import { sendRelayError, writeRawRelayError } from './error-response.ts';
-import { countHeaders } from './forward-headers.ts';
+import { checkRequestHead, HEADERS_TIMEOUT_MS, onClientError, TIMEOUT_CHECK_INTERVAL_MS } from './request-head.ts';
+import { guardRequests, guardUpgrades } from '../common/request-guard.ts';
 import { AppDirectory } from './published-app.ts';
 import type { RelayContext } from './relay-context.ts';
 import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
@@ -20,8 +21,6 @@ import { TokenService } from './auth/token-service.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
-/** Bounds a client's request head: a slowloris sender is cut after this long. */
-const HEADERS_TIMEOUT_MS = 20_000;
 
 /** The user-facing listener (:8080): routes by Host to a published app and queues on its group. */
 export class PublicServer {
@@ -38,8 +37,16 @@ export class PublicServer {
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
-    const options = { requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: 65_000 };
-    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.#onRequest(req, res);
+    const options = {
+      requestTimeout: 0,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      keepAliveTimeout: 65_000,
+      requireHostHeader: false, // checked in checkRequestHead, to answer in the relay's format
+    };
+    const answer500 = (req: http.IncomingMessage, res: http.ServerResponse, err: Error) =>
+      sendRelayError(req, res, new RelayError('internal_error', `the relay failed on this request: ${err.message}`), 'none');
+    const onRequest = guardRequests(ctx.log, (req, res) => this.#onRequest(req, res), answer500);
     const tls = ctx.config.tls;
     this.#server = tls
       ? https.createServer({ ...options, key: tls.server.keyPem, cert: tls.server.certificatePem }, onRequest)
@@ -47,7 +54,7 @@ export class PublicServer {
     // Secure cookies only where the browser would send them back: over HTTPS.
     this.#cookies = new SessionCookies(Boolean(tls));
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
-    this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    this.#server.on('upgrade', guardUpgrades(ctx.log, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head)));
     this.#handshake = new UserHandshake(ctx.config.websocket);
     this.#throttle = new Throttle(ctx.config.limits);
     this.#hooks = {
@@ -81,8 +88,9 @@ export class PublicServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const requestId = randomUUID();
-    if (req.url?.startsWith('/_relay/') && this.#serveReserved(req, res)) return;
-    const routed = this.#route(req);
+    const malformed = checkRequestHead(req, this.#ctx.config.maxRequestHeaders);
+    if (!malformed && req.url?.startsWith('/_relay/') && this.#serveReserved(req, res)) return;
+    const routed = malformed ?? this.#route(req);
     if (routed instanceof RelayError) {
       req.resume();
       sendRelayError(req, res, routed, requestId);
@@ -125,7 +133,7 @@ export class PublicServer {
     // Node hands the raw socket over with no error listener; a reset must never crash the relay.
     socket.on('error', () => socket.destroy());
     const requestId = randomUUID();
-    const routed = validateUpgrade(req) ?? this.#route(req);
+    const routed = checkRequestHead(req, this.#ctx.config.maxRequestHeaders) ?? validateUpgrade(req) ?? this.#route(req);
     if (routed instanceof RelayError) {
       writeRawRelayError(socket, routed, requestId, req.headers.accept);
       this.#countUnrouted(req, routed);
@@ -169,12 +177,7 @@ export class PublicServer {
   /** The app a request is for, or the error that stops it before any dispatch. */
   #route(req: http.IncomingMessage): PublishedApp | RelayError {
     const app = this.apps.resolve(req.headers.host);
-    if (!app) return new RelayError('app_not_found', `no published app answers to host "${req.headers.host ?? ''}"`);
-    const limit = this.#ctx.config.maxRequestHeaders;
-    if (countHeaders(req) > limit) {
-      return new RelayError('request_header_fields_too_large', `the request carries ${countHeaders(req)} headers; at most ${limit} are allowed`);
-    }
-    return app;
+    return app ?? new RelayError('app_not_found', `no published app answers to host "${req.headers.host ?? ''}"`);
   }
 
   #submit(work: DispatchedWork): void {
@@ -188,13 +191,4 @@ export class PublicServer {
   #countUnrouted(req: http.IncomingMessage, error: RelayError): void {
     this.#ctx.metrics.requests.inc({ app: 'none', group: 'none', method: req.method ?? 'GET', code: String(error.status) });
   }
-}
-
-/** Node rejects oversized or malformed heads before any handler runs; answer them in our format. */
-function onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-  if (err.code === 'ECONNRESET') return void socket.destroy();
-  const error = err.code === 'HPE_HEADER_OVERFLOW'
-    ? new RelayError('request_header_fields_too_large', 'the request head is larger than the relay accepts')
-    : new RelayError('bad_request', `malformed request: ${err.code ?? err.message}`);
-  writeRawRelayError(socket, error, 'none', undefined);
 }

@@ -7,6 +7,7 @@ import { sendRelayError } from './error-response.ts';
 import { userResponseHeaders } from './forward-headers.ts';
 import type { PublishedApp } from './published-app.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
+import { checkInlineBody, PromisedLength, promisedBodyLength } from './response-framing.ts';
 
 /** Label for a request whose user left before the response completed (nginx's convention). */
 const CLIENT_CLOSED = '499';
@@ -57,15 +58,17 @@ export class RelayRequest extends DispatchedWork {
   }
 
   respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void {
-    this.#writeHead(status, rawHead);
+    const promised = this.#writeHead(status, rawHead);
     stream.on('data', (chunk: Buffer) => (this.#bytesDown += chunk.length));
-    pipeline(stream, this.res).then(
+    const body = promised === undefined ? pipeline(stream, this.res) : pipeline(stream, new PromisedLength(promised), this.res);
+    body.then(
       () => {
         if (!stream.destroyed) stream.respond({ ':status': 200 }, { endStream: true });
         this.#finish(String(status));
       },
-      () => {
-        // Cut mid-body: the user sees a truncated response, as with any proxy.
+      (err: Error) => {
+        if (err instanceof ProtocolError) this.metrics.protocolErrors.inc({ code: err.code });
+        // Cut mid-body: the user sees a truncated response and a closed connection, as with any proxy.
         if (!stream.destroyed) stream.close();
         this.res.destroy();
       },
@@ -73,7 +76,7 @@ export class RelayRequest extends DispatchedWork {
   }
 
   respondInline(status: number, rawHead: readonly string[], body: Buffer): void {
-    this.#writeHead(status, rawHead);
+    this.#writeHead(status, rawHead, body);
     this.#bytesDown += body.length;
     this.res.end(body, () => this.#finish(String(status)));
   }
@@ -88,12 +91,20 @@ export class RelayRequest extends DispatchedWork {
     this.#finish(String(error.status));
   }
 
-  #writeHead(status: number, rawHead: readonly string[]): void {
+  /**
+   * Writes the user's response head; returns the body length it promises. A head with a broken
+   * Content-Length (or an inline body that breaks it) throws after `beginResponse`, so the request
+   * is not replayed elsewhere: the connector's violation ends it with 502.
+   */
+  #writeHead(status: number, rawHead: readonly string[], inlineBody?: Buffer): number | undefined {
     this.beginResponse();
+    const promised = promisedBodyLength(rawHead, this.req.method, status);
+    if (inlineBody) checkInlineBody(promised, inlineBody);
     const headers = userResponseHeaders(rawHead, this.app.translateHeaders ? this.app : undefined);
     headers.push('x-relay-request-id', this.id, ...this.#extraHeaders);
     this.res.writeHead(status, headers);
     this.metrics.timeToFirstByte.observe(this.#labels(), this.elapsedSeconds());
+    return promised;
   }
 
   #onUserClosed(): void {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { dataPlanePath, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
 import { encodeInlineResponse } from '../../sim/protocol/inline-response.ts';
 import { request } from '../helpers/http-client.ts';
+import { rawExchange, rawGet } from '../helpers/raw-http.ts';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
 import { ProtocolPeer } from '../helpers/protocol-peer.ts';
 import { startSim } from '../helpers/sim.ts';
@@ -20,6 +21,7 @@ const sim = await startSim({
 });
 const relay = sim.view.relays[0]!;
 const token = sim.cluster.connectorToken;
+const publicPort = Number(new URL(sim.publicUrl).port);
 const hostOf = (app: string) => new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
 
 async function assertOthersUnaffected(): Promise<void> {
@@ -100,9 +102,9 @@ test("a body request for another connector's id is refused, that channel closed,
   b.close();
 });
 
-test('a response head Node cannot write closes that channel; the user gets 502 and the relay stays up', async () => {
+test('a response head Node cannot write closes that channel; the user gets "502 Bad Gateway" and the relay stays up', async () => {
   const peer = await ProtocolPeer.register(relay.connectorUrl, token, 'rogue-5', 'lab');
-  const userRequest = request(sim.publicUrl, hostOf('lab'), { path: '/echo', headers: { accept: 'application/json' } });
+  const userRequest = rawExchange(publicPort, rawGet('/echo', hostOf('lab'), ['Accept: application/json']));
   const dispatch = (await peer.next((m) => m.type === 'dispatch')) as { id: string };
   peer.sendJson({ type: 'accept', id: dispatch.id });
   peer.sendBinary(Buffer.concat(encodeInlineResponse({ type: 'response', id: dispatch.id, status: 200, headers: ['bad header name', 'x'] }, [Buffer.from('nope')])));
@@ -110,9 +112,59 @@ test('a response head Node cannot write closes that channel; the user gets 502 a
   assert.equal((error as { code: string }).code, 'malformed_frame');
   assert.equal((await peer.closed).code, 1008);
   const res = await userRequest;
-  assert.equal(res.status, 502);
-  assert.equal(res.headers['x-relay-error'], 'connector_lost');
+  assert.equal(res.statusLine, 'HTTP/1.1 502 Bad Gateway', 'the reason phrase matches the status (it read "502 OK")');
+  assert.match(res.text, /x-relay-error: connector_lost/);
   await assertOthersUnaffected();
+  peer.close();
+});
+
+/** A peer that accepts the next `lab` request and streams `body` back under the head `rawHead`. */
+async function respondWith(name: string, rawHead: string[], body: Buffer, waitMs = 5000): Promise<{ user: ReturnType<typeof rawExchange>; peer: ProtocolPeer }> {
+  const peer = await ProtocolPeer.register(relay.connectorUrl, token, name, 'lab');
+  // Keep-alive, as browsers use: the answer must end where its Content-Length says, or the connection must close.
+  const user = rawExchange(publicPort, `GET /echo HTTP/1.1\r\nHost: ${hostOf('lab')}\r\n\r\n`, waitMs);
+  const dispatch = (await peer.next((m) => m.type === 'dispatch')) as { id: string };
+  peer.sendJson({ type: 'accept', id: dispatch.id });
+  const stream = peer.session.request({
+    ':path': dataPlanePath(dispatch.id, 'response'),
+    ':method': 'POST',
+    [DATA_HEADERS.token]: peer.welcome.dataToken,
+    [DATA_HEADERS.status]: '200',
+    [DATA_HEADERS.head]: JSON.stringify(rawHead),
+  });
+  stream.on('error', () => undefined);
+  stream.end(body);
+  return { user, peer };
+}
+
+test('a connector body longer than its Content-Length is cut: the user\'s keep-alive connection closes and never carries a second response', async () => {
+  const smuggled = 'HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nforged';
+  const before = await protocolErrors('malformed_frame');
+  const { user, peer } = await respondWith('rogue-6', ['content-length', '5'], Buffer.from(`hello${smuggled}`));
+  const res = await user;
+  assert.ok(res.status === 200 || res.status === 0, `the promised head at most (got ${res.statusLine})`);
+  assert.ok(res.closed, 'the connection is closed rather than left open for the smuggled bytes');
+  assert.ok(res.text.split('HTTP/1.1').length - 1 <= 1, 'never a second response on the connection');
+  assert.doesNotMatch(res.text, /forged/);
+  assert.equal(await protocolErrors('malformed_frame'), before + 1);
+  peer.close();
+});
+
+test('a connector body shorter than its Content-Length ends with a closed connection, not a hang', async () => {
+  const { user, peer } = await respondWith('rogue-7', ['content-length', '100'], Buffer.from('short'));
+  const res = await user;
+  assert.ok(res.closed, `closed within the wait (after ${res.elapsedMs} ms)`);
+  assert.ok(res.elapsedMs < 4000);
+  assert.equal(res.status, 200);
+  peer.close();
+});
+
+test('conflicting Content-Length values from a connector are a violation; the user gets 502', async () => {
+  const { user, peer } = await respondWith('rogue-8', ['content-length', '5', 'content-length', '7'], Buffer.from('hello'), 1500);
+  const error = await peer.next((m) => m.type === 'error');
+  assert.equal((error as { code: string }).code, 'malformed_frame');
+  const res = await user;
+  assert.equal(res.statusLine, 'HTTP/1.1 502 Bad Gateway');
   peer.close();
 });
 

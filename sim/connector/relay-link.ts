@@ -1,3 +1,4 @@
+import { everyInterval } from '../common/stall-aware-interval.ts';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { WebSocket } from 'ws';
@@ -177,24 +178,29 @@ export class RelayLink {
   }
 
   /**
-   * The relay pings every heartbeat interval. A connector that hears none for one interval more
-   * than the relay allows itself assumes a silent failure and dials again (as cloudflared does).
+   * The relay pings every heartbeat interval. A connector that hears none for `missed + 2`
+   * intervals assumes a silent failure and dials again (as cloudflared does). Two intervals more
+   * than the relay allows itself: the relay forgives its own stalls of up to `missed` intervals
+   * (see HeartbeatMonitor) and pings an interval apart, so a frozen-then-resumed relay is not
+   * taken for a dead one. A tick of ours that fires late means we stalled, not the relay: no
+   * verdict on it.
    */
   #watchRelayHeartbeat(ws: WebSocket): void {
     let lastPing = Date.now();
     ws.on('ping', () => (lastPing = Date.now()));
-    let timer: NodeJS.Timeout | undefined;
+    let stop: (() => void) | undefined;
     ws.once('open', () => {
       lastPing = Date.now();
-      timer = setInterval(() => {
+      stop = everyInterval(this.#heartbeat.intervalMs, (stalledMs) => {
         const { intervalMs, missed } = this.#heartbeat;
-        if (Date.now() - lastPing > intervalMs * (missed + 1)) {
+        if (stalledMs > 0) return;
+        if (Date.now() - lastPing > intervalMs * (missed + 2)) {
           this.#log.warn('no heartbeat from the relay; reconnecting');
           ws.terminate();
         }
-      }, this.#heartbeat.intervalMs);
+      });
     });
-    ws.once('close', () => clearInterval(timer));
+    ws.once('close', () => stop?.());
   }
 
   #onMessage(raw: string): void {

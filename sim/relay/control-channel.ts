@@ -17,6 +17,7 @@ import type { DispatchTarget } from './group-dispatcher.ts';
 import { ReleasedIds } from './released-ids.ts';
 import type { DispatchedWork, WorkOwner } from './dispatched-work.ts';
 import type { RelayContext } from './relay-context.ts';
+import type { Heartbeating } from './heartbeat-monitor.ts';
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
 
@@ -48,7 +49,7 @@ export function asViolation(err: unknown): ProtocolError {
  * It owns the requests dispatched to that connector until they finish; their ids are honoured on
  * the data plane only for this channel.
  */
-export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner {
+export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner, Heartbeating {
   readonly dataToken = randomBytes(18).toString('base64url');
   /** Everything dispatched to this connector and not over: requests and WebSocket sessions. */
   readonly inflight = new Map<string, DispatchedWork>();
@@ -59,7 +60,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   #requestsInFlight = 0;
   #hello: HelloMessage | undefined;
   #lastPong = Date.now();
-  #heartbeat: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
   /** This connector's HTTP/2 data-plane sessions; they die with the channel. */
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly #ws: WebSocket;
@@ -102,6 +103,19 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
 
   get inflightCount(): number {
     return this.#requestsInFlight;
+  }
+
+  get lastPong(): number {
+    return this.#lastPong;
+  }
+
+  ping(): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.ping();
+  }
+
+  declareDead(since: number): void {
+    this.#log.warn({ missed: this.#ctx.config.heartbeat.missed }, 'connector missed heartbeats; declaring it dead');
+    this.terminate('heartbeat', since);
   }
 
   assign(work: DispatchedWork): void {
@@ -239,7 +253,8 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
         highWaterBytes: this.#ctx.config.websocket.highWaterBytes,
       },
     });
-    this.#startHeartbeat();
+    this.#lastPong = Date.now();
+    this.#unwatch = this.#ctx.heartbeats.watch(this);
     dispatcher.addConnector(this);
     this.#log.info({ slots: hello.slots }, 'connector registered');
     this.#ctx.report('connector-registered', `connector:${hello.connectorId}`, `on ${this.#ctx.config.id}`);
@@ -267,18 +282,6 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#log.info({ inflight: this.inflight.size }, 'connector draining');
   }
 
-  #startHeartbeat(): void {
-    const { intervalMs, missed } = this.#ctx.config.heartbeat;
-    this.#heartbeat = setInterval(() => {
-      if (Date.now() - this.#lastPong > intervalMs * missed) {
-        this.#log.warn({ missed }, 'connector missed heartbeats; declaring it dead');
-        this.terminate('heartbeat', this.#lastPong);
-        return;
-      }
-      this.#ws.ping();
-    }, intervalMs);
-  }
-
   /**
    * The connector is gone (DESIGN 5): work it had not accepted goes back to the head of the queue;
    * accepted work that is safe to replay is retried on another connector (at most MAX_RETRIES
@@ -289,7 +292,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     if (this.#state === 'closed') return;
     const previous = this.#state;
     this.#state = 'closed';
-    clearInterval(this.#heartbeat);
+    this.#unwatch?.();
     for (const session of this.#sessions) session.destroy();
     if (previous === 'handshake') return;
     this.#ctx.channels.unregister(this);

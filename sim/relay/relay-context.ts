@@ -5,6 +5,7 @@ import type { GroupDispatcher } from './group-dispatcher.ts';
 import type { RelayConfig } from './relay-config.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
+import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
 
 /** Registered control channels, found by the data-plane token each one hands its connector. */
 export class ChannelRegistry {
@@ -35,6 +36,8 @@ export interface RelayContext {
   /** Every live request by id, whatever its state. */
   readonly requests: Map<string, DispatchedWork>;
   readonly channels: ChannelRegistry;
+  /** Pings every registered channel and declares the silent ones dead. */
+  readonly heartbeats: HeartbeatMonitor;
   dispatcher(group: string): GroupDispatcher<DispatchedWork, ControlChannel> | undefined;
   appsOfGroup(group: string): PublishedAppConfig[];
   /** Tells the sim controller's timeline about connector state changes the relay sees. */

@@ -11,6 +11,8 @@ export interface ConnectorView {
 }
 
 const CONNECTOR_STATES = ['active', 'draining'] as const;
+/** Why the connector endpoint cut an unauthenticated connection. */
+export const ENDPOINT_REFUSALS = ['handshake_timeout', 'too_many_unauthenticated'] as const;
 
 /** The relay's metrics (DESIGN 3.4). One registry per process, passed down, never global. */
 export class RelayMetrics {
@@ -35,6 +37,9 @@ export class RelayMetrics {
   readonly wsMessages: Counter<'app' | 'direction'>;
   readonly handshakesRefused: Counter<'reason'>;
   readonly certificatesIssued: Counter<'kind'>;
+  readonly stalls: Counter;
+  readonly endpointRefused: Counter<'reason'>;
+  readonly idleTimeouts: Counter<'app' | 'direction'>;
 
   /**
    * @param groups every configured group, so idle groups still report zeros
@@ -191,7 +196,25 @@ export class RelayMetrics {
       labelNames: ['kind'],
       registers,
     });
+    this.stalls = new Counter({
+      name: 'relay_stalls_total',
+      help: 'Times the relay itself stalled (its heartbeat timer fired over half an interval late); connectors are not blamed for these.',
+      registers,
+    });
+    this.endpointRefused = new Counter({
+      name: 'relay_connector_endpoint_refused_total',
+      help: 'Unauthenticated connections to the connector endpoint cut: reason "handshake_timeout" (no credential in time) or "too_many_unauthenticated" (over the cap).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.idleTimeouts = new Counter({
+      name: 'relay_idle_timeouts_total',
+      help: 'Requests ended because no byte moved for idleTimeoutMs: direction "up" (a stalled upload) or "down" (a user not reading).',
+      labelNames: ['app', 'direction'],
+      registers,
+    });
     for (const reason of HANDSHAKE_REFUSALS) this.handshakesRefused.inc({ reason }, 0);
+    for (const reason of ENDPOINT_REFUSALS) this.endpointRefused.inc({ reason }, 0);
     this.#initialiseGroups(groups);
   }
 }

@@ -9,6 +9,7 @@ import { PublicServer } from './public-server.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { ChannelRegistry, type RelayContext } from './relay-context.ts';
 import { RelayMetrics } from './relay-metrics.ts';
+import { HeartbeatMonitor } from './heartbeat-monitor.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
 
 export interface RelayPorts {
@@ -26,6 +27,7 @@ export class Relay {
   readonly #endpoint: ConnectorEndpoint;
   readonly #ops: OpsServer;
   readonly #public: PublicServer;
+  readonly #heartbeats: HeartbeatMonitor;
 
   /** @param report timeline events for the sim controller (connectors registered, declared dead) */
   constructor(config: RelayConfig, log: Logger, report: (action: string, target: string, detail?: string) => void = () => undefined) {
@@ -35,12 +37,18 @@ export class Relay {
     for (const group of config.groups) {
       this.#dispatchers.set(group, new GroupDispatcher(group, config.dispatch, this.metrics));
     }
+    this.#heartbeats = new HeartbeatMonitor(config.heartbeat, (stalledMs) => {
+      this.metrics.stalls.inc();
+      log.warn({ stalledMs }, 'the relay itself stalled; connectors get one more heartbeat interval');
+      report('relay-stalled', `relay:${config.id}`, `its heartbeat timer fired ${Math.round(stalledMs)} ms late; no connector is blamed for it`);
+    });
     this.#ctx = {
       config,
       log,
       metrics: this.metrics,
       requests: new Map(),
       channels,
+      heartbeats: this.#heartbeats,
       dispatcher: (group) => this.#dispatchers.get(group),
       appsOfGroup: (group) => this.#appsOfGroup(group),
       report,
@@ -51,6 +59,7 @@ export class Relay {
   }
 
   async start(): Promise<RelayPorts> {
+    this.#heartbeats.start();
     const connector = await this.#endpoint.start();
     const metrics = await this.#ops.start();
     const publicPort = await this.#public.start();
@@ -59,6 +68,7 @@ export class Relay {
 
   async close(): Promise<void> {
     for (const dispatcher of this.#dispatchers.values()) dispatcher.rejectAll(new RelayError('no_connector', 'the relay is shutting down'));
+    this.#heartbeats.close();
     for (const channel of this.#ctx.channels.all()) channel.terminate();
     this.#public.destroy();
     await Promise.all([this.#public.close(), this.#endpoint.close(), this.#ops.close()]);

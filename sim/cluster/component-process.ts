@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CommandMessage, ComponentEvent } from '../common/component-runtime.ts';
+import type { CommandMessage, ComponentEvent, ConfigMessage } from '../common/component-runtime.ts';
 
 export type ComponentKind = 'relay' | 'connector' | 'backend';
 export type ProcessState = 'starting' | 'running' | 'paused' | 'draining' | 'exited';
@@ -75,9 +75,11 @@ export class ComponentProcess {
     this.#stopping = false;
     const child = spawn(
       process.execPath,
-      ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--config', JSON.stringify(this.#config), '--log-level', this.#spec.logLevel],
+      ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel],
       { stdio: ['ignore', 2, 2, 'ipc'] },
     );
+    // Over IPC, not argv or env: the config carries credentials (see ConfigMessage).
+    child.send({ type: 'config', config: this.#config } satisfies ConfigMessage);
     this.#child = child;
     this.#setState('starting');
     this.#exited = new Promise((resolve) =>

@@ -22,6 +22,18 @@ export interface CommandMessage {
   readonly command: unknown;
 }
 
+/**
+ * The component's configuration, sent over IPC right after spawn. It holds secrets (the connector
+ * token, the administrator token, private keys), so it never goes on the command line or in the
+ * environment, where any local user could read it in /proc/<pid>/cmdline or environ.
+ */
+export interface ConfigMessage {
+  readonly type: 'config';
+  readonly config: unknown;
+}
+
+const CONFIG_WAIT_MS = 10_000;
+
 /** IPC messages a component sends to the sim controller. */
 export type ComponentEvent =
   | { readonly type: 'listening'; readonly ports: Readonly<Record<string, number>> }
@@ -42,8 +54,9 @@ export interface ComponentEntry<C> {
 const CLOSE_BOUND_MS = 35_000;
 
 /**
- * Process entry shared by relay, connector and backend: reads `--config <json>` (or the
- * RELAY_SIM_CONFIG environment variable, for containers), validates it once, starts the component,
+ * Process entry shared by relay, connector and backend: takes its configuration from the sim
+ * controller over IPC (or `--config <json>` / RELAY_SIM_CONFIG when run by hand or in a container),
+ * validates it once, starts the component,
  * reports ports and readiness over IPC, and shuts down on SIGTERM/SIGINT or when the controller dies.
  */
 export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
@@ -53,7 +66,7 @@ export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
   });
   const level = (values['log-level'] ?? process.env['RELAY_SIM_LOG_LEVEL'] ?? 'info') as LogLevel;
   const log = createProcessLogger(entry.name, level);
-  const config = parseConfig(entry, values.config ?? process.env['RELAY_SIM_CONFIG']);
+  const config = parseConfig(entry, values.config ?? process.env['RELAY_SIM_CONFIG'] ?? (await configFromController(entry.name)));
 
   const reportEvent: EventReporter = (action, target, detail) => report({ type: 'event', action, target, ...(detail ? { detail } : {}) });
   const running = await entry.start(config, log, reportEvent).catch((err: Error) => {
@@ -93,9 +106,27 @@ export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
+/** Waits for the controller's `config` message; undefined when there is no controller. */
+async function configFromController(name: string): Promise<string | undefined> {
+  if (!process.send) return undefined;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      process.stderr.write(`${name}: the sim controller sent no configuration within ${CONFIG_WAIT_MS} ms\n`);
+      process.exit(2);
+    }, CONFIG_WAIT_MS);
+    const onMessage = (message: ConfigMessage) => {
+      if (message?.type !== 'config') return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(JSON.stringify(message.config));
+    };
+    process.on('message', onMessage);
+  });
+}
+
 function parseConfig<C>(entry: ComponentEntry<C>, raw: string | undefined): C {
   if (!raw) {
-    process.stderr.write(`${entry.name}: pass the configuration as --config '<json>' or RELAY_SIM_CONFIG\n`);
+    process.stderr.write(`${entry.name}: pass the configuration as --config '<json>' or RELAY_SIM_CONFIG, or start it with npm run sim\n`);
     process.exit(2);
   }
   let json: unknown;

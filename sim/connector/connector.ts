@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
@@ -33,6 +34,8 @@ export class Connector {
   readonly metrics: ConnectorMetrics;
   readonly #config: ConnectorConfig;
   readonly #log: Logger;
+  /** Drawn once per process: proves to the relays that all our links are one connector. */
+  readonly #instance = randomBytes(18).toString('base64url');
   readonly #links: RelayLink[] = [];
   readonly #routes: RelayRoute[] = [];
   /** New link → the link it replaces once it registers (certificate renewal). */
@@ -117,7 +120,7 @@ export class Connector {
   #openLink(route: RelayRoute): RelayLink {
     const certificate = this.#certificates?.certificate;
     const dialer = certificate ? route.dialer.withCredentials(certificate) : route.dialer;
-    const link = new RelayLink(route.relayId, dialer, this.#config, this.metrics, this.#events, this.#log);
+    const link = new RelayLink(route.relayId, dialer, this.#config, this.metrics, this.#events, this.#log, this.#instance);
     this.#links.push(link);
     link.start();
     return link;

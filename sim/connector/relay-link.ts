@@ -61,8 +61,12 @@ export class RelayLink {
   readonly #log: Logger;
   readonly #backoff: Backoff;
 
-  constructor(relayId: string, dialer: RelayDialer, config: ConnectorConfig, metrics: ConnectorMetrics, events: LinkEvents, log: Logger) {
+  /** This connector process's random identity (hello `instance`), the same on all its links. */
+  readonly #instance: string;
+
+  constructor(relayId: string, dialer: RelayDialer, config: ConnectorConfig, metrics: ConnectorMetrics, events: LinkEvents, log: Logger, instance: string) {
     this.relayId = relayId;
+    this.#instance = instance;
     this.#dialer = dialer;
     this.#config = config;
     this.#metrics = metrics;
@@ -164,6 +168,7 @@ export class RelayLink {
         group: this.#config.group,
         version: this.#config.version,
         slots: this.#config.slots,
+        instance: this.#instance,
       }),
     );
     ws.on('message', (data) => this.#onMessage(data.toString()));

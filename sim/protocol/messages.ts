@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONNECTOR_FAILURE_CODES, PROTOCOL_ERROR_CODES, ProtocolError } from './errors.ts';
 
 /** Bumped on any incompatible change; `hello` and `welcome` carry it and the relay refuses others. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Raw header list as Node's `rawHeaders`: [name, value, name, value, ...], order and case kept. */
 const RawHeaders = z.array(z.string()).refine((list) => list.length % 2 === 0, 'must hold name/value pairs');
@@ -16,6 +16,12 @@ const Hello = z.object({
   group: z.string().min(1).max(128),
   version: z.string().max(64),
   slots: z.number().int().positive().max(100_000),
+  /**
+   * A random value the connector process draws once at start (v2). All links of one process carry
+   * the same one, so the relay can tell a second link of the same connector (renewal, several
+   * relays) from another process claiming a connector id that is already connected.
+   */
+  instance: z.string().min(16).max(64),
 });
 const Accept = z.object({ type: z.literal('accept'), id: RequestId });
 const Reject = z.object({ type: z.literal('reject'), id: RequestId, reason: z.string().max(200) });

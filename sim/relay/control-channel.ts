@@ -89,6 +89,11 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     return this.#hello?.group ?? '';
   }
 
+  /** The connector process behind this channel (its hello's `instance`). */
+  get instance(): string | undefined {
+    return this.#hello?.instance;
+  }
+
   get slots(): number {
     return this.#hello?.slots ?? 0;
   }
@@ -236,6 +241,12 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     }
     const dispatcher = this.#ctx.dispatcher(hello.group);
     if (!dispatcher) throw new ProtocolError('unexpected_message', `unknown connector group "${hello.group}"`);
+    const holder = this.#ctx.channels.instanceOf(hello.connectorId);
+    if (holder !== undefined && holder !== hello.instance) {
+      // Another process claims a connector id that is connected: an impostor (or a twin started
+      // by mistake). It gets no traffic; the real connector keeps its channels.
+      throw new ProtocolError('unauthorized', `connector ${hello.connectorId} is already connected from another process; a second one is refused while that one is connected`);
+    }
     this.#hello = hello;
     this.#state = 'active';
     this.#log = this.#ctx.log.child({ connector: hello.connectorId, group: hello.group });

@@ -7,16 +7,32 @@ import type { RelayMetrics } from './relay-metrics.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
 import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
 
-/** Registered control channels, found by the data-plane token each one hands its connector. */
+/**
+ * Registered control channels, found by the data-plane token each one hands its connector, and
+ * by connector id: a connector id belongs to one connector process at a time.
+ */
 export class ChannelRegistry {
   readonly #byToken = new Map<string, ControlChannel>();
+  readonly #byConnector = new Map<string, Set<ControlChannel>>();
 
   register(channel: ControlChannel): void {
     this.#byToken.set(channel.dataToken, channel);
+    const same = this.#byConnector.get(channel.connectorId) ?? new Set();
+    same.add(channel);
+    this.#byConnector.set(channel.connectorId, same);
   }
 
   unregister(channel: ControlChannel): void {
     this.#byToken.delete(channel.dataToken);
+    const same = this.#byConnector.get(channel.connectorId);
+    same?.delete(channel);
+    if (same?.size === 0) this.#byConnector.delete(channel.connectorId);
+  }
+
+  /** The process instance that holds `connectorId` through a live channel, if any. */
+  instanceOf(connectorId: string): string | undefined {
+    const [first] = this.#byConnector.get(connectorId) ?? [];
+    return first?.instance;
   }
 
   byToken(token: string | undefined): ControlChannel | undefined {

@@ -21,7 +21,7 @@ function onlyTyped(fn: () => unknown, ...expected: (abstract new (...args: never
 const messageTypes = fc.constantFrom('hello', 'accept', 'reject', 'fail', 'drain', 'welcome', 'dispatch', 'cancel', 'error', 'explode', '', 'constructor', '__proto__');
 /** Near-valid control messages: a known type with random fields, which reach the schema checks. */
 const nearMessage = fc.record({ type: messageTypes }, { requiredKeys: ['type'] }).chain((base) =>
-  fc.dictionary(fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'), fc.anything()).map((extra) => ({ ...extra, ...base })),
+  fc.dictionary(fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'instance', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'), fc.anything()).map((extra) => ({ ...extra, ...base })),
 );
 
 /** Every decoder and parser at the system's edges, as fast-check properties: no crash, only clear errors. */

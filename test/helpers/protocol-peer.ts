@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { CONTROL_PATH, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
 import type { ClientCertificate } from './tls-peer.ts';
@@ -41,13 +42,19 @@ export class ProtocolPeer {
    */
   static async register(connectorUrl: string, token: string, id: string, group: string, slots = 10, tls?: PeerTls, welcomeTimeoutMs = 5000): Promise<ProtocolPeer> {
     const credentials = (certificate: ClientCertificate | undefined) => (tls ? { ca: tls.ca, ...(certificate ? { cert: certificate.certificatePem, key: certificate.keyPem } : {}) } : {});
-    const ws = new WebSocket(connectorUrl.replace(/^http/, 'ws') + CONTROL_PATH, { headers: { authorization: `Bearer ${token}` }, ...credentials(tls?.control) });
-    const peer = new ProtocolPeer(ws);
-    await once(ws, 'open');
-    peer.sendJson({ type: 'hello', v: PROTOCOL_VERSION, connectorId: id, group, version: 'test', slots });
+    const peer = await ProtocolPeer.hello(connectorUrl, token, id, group, slots, credentials(tls?.control));
     peer.welcome = (await peer.next((m) => m.type === 'welcome', welcomeTimeoutMs)) as WelcomeMessage;
     peer.session = http2.connect(connectorUrl, credentials(tls?.data ?? tls?.control));
     peer.session.on('error', () => undefined);
+    return peer;
+  }
+
+  /** Connects and says hello without waiting for the answer (which may be a refusal). */
+  static async hello(connectorUrl: string, token: string, id: string, group: string, slots = 10, tls: object = {}): Promise<ProtocolPeer> {
+    const ws = new WebSocket(connectorUrl.replace(/^http/, 'ws') + CONTROL_PATH, { headers: { authorization: `Bearer ${token}` }, ...tls });
+    const peer = new ProtocolPeer(ws);
+    await once(ws, 'open');
+    peer.sendJson({ type: 'hello', v: PROTOCOL_VERSION, connectorId: id, group, version: 'test', slots, instance: randomBytes(18).toString('base64url') });
     return peer;
   }
 

@@ -45,6 +45,10 @@ export class ComponentProcess {
   #exited: Promise<number | null> = Promise.resolve(null);
   #config: unknown;
   #commandSeq = 0;
+  /** Set by stop(): a restart under way must not bring the process back (an orphan). */
+  #retired = false;
+  /** Why the last start failed, as the component reported it. */
+  #failure: string | undefined;
   #stopping = false;
   /** Resolves the pending start() once the process is listening (or ready). */
   #whenUp: (() => void) | undefined;
@@ -73,6 +77,7 @@ export class ComponentProcess {
   /** Spawns the process; resolves once it is listening (ports known) and, if asked, ready. */
   start(options: { waitReady: boolean; timeoutMs: number }): Promise<void> {
     this.#stopping = false;
+    this.#failure = undefined;
     const child = spawn(
       process.execPath,
       ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel],
@@ -94,10 +99,10 @@ export class ComponentProcess {
     return new Promise((resolve, reject) => {
       const fail = (reason: string) => {
         clearTimeout(timer);
-        reject(new ComponentStartError(`${this.id} ${reason}; its log is above`));
+        reject(new ComponentStartError(`${this.id} ${reason}${this.#failure ? '' : '; its log is above'}`));
       };
       const timer = setTimeout(() => fail(`did not become ready within ${options.timeoutMs} ms`), options.timeoutMs);
-      child.once('exit', (code, signal) => fail(`exited during startup (code ${code ?? signal})`));
+      child.once('exit', (code, signal) => fail(this.#failure ? `could not start: ${this.#failure}` : `exited during startup (code ${code ?? signal})`));
       const onUp = () => {
         clearTimeout(timer);
         resolve();
@@ -116,6 +121,7 @@ export class ComponentProcess {
       this.#whenUp?.();
       this.#whenUp = undefined;
     }
+    if (event.type === 'failed') this.#failure = event.reason;
     if (event.type === 'event') this.#spec.onEvent?.(event.action, event.target, event.detail);
     if (event.type === 'command-result') {
       const pending = this.#pending.get(event.id);
@@ -152,11 +158,13 @@ export class ComponentProcess {
   /** Drain or shut down, then start again with the same id, config and ports. */
   async restart(timeoutMs = 60_000): Promise<void> {
     if (this.#state !== 'exited') await this.terminate();
+    if (this.#retired) return; // the sim is shutting down meanwhile
     await this.start({ waitReady: this.kind === 'connector', timeoutMs });
   }
 
   /** Sends `signal`, then SIGKILL if the process is still there after `graceMs`. Idempotent. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    this.#retired = true;
     const child = this.#child;
     if (!child || this.#state === 'exited') return;
     this.#stopping = true;

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BASE_PORT } from './port-plan.ts';
+import { DEFAULT_BASE_PORT, ephemeralWarning } from './port-plan.ts';
 import { formatEndpointTable } from './endpoint-table.ts';
 import { SimCluster } from './sim-cluster.ts';
 import { loadTopologyFile, TopologyError } from './topology.ts';
@@ -91,11 +91,13 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 progress(`starting relay-sim from ${cli.topologyPath}`);
+const ephemeral = ephemeralWarning(cluster.plannedPorts());
+if (ephemeral) process.stderr.write(`warning: ${ephemeral}\n`);
 try {
   await cluster.start();
 } catch (err) {
   process.stderr.write(`relay-sim failed to start: ${(err as Error).message}\n` +
-    (cli.basePort !== 0 ? `If a port is taken, pick others with --base-port (for example --base-port 18080).\n` : ''));
+    (cli.basePort !== 0 ? `If a port is taken, pick others with --base-port (for example --base-port 18080), or --base-port 0 for free ports.\n` : ''));
   process.exit(1);
 }
 const view = cluster.view();

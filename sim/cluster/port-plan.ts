@@ -7,7 +7,11 @@
  *   backend j      9200+j
  *   control API    7070
  */
+import { readFileSync } from 'node:fs';
+
 export const DEFAULT_BASE_PORT = 8080;
+/** Linux's default `net.ipv4.ip_local_port_range`, used where /proc cannot be read. */
+const DEFAULT_EPHEMERAL: readonly [number, number] = [32768, 60999];
 const MAX_FIXED_CONNECTORS = 79;
 
 export interface PortPlan {
@@ -15,6 +19,37 @@ export interface PortPlan {
   connectorMetrics(index: number): number;
   backend(index: number): number;
   control(): number;
+}
+
+/**
+ * The kernel's range for ephemeral ports: outgoing connections take ports from it at random, so a
+ * sim that binds fixed ports inside it can find one taken when it restarts (EADDRINUSE).
+ */
+export function ephemeralPortRange(path = '/proc/sys/net/ipv4/ip_local_port_range'): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync(path, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && Number.isInteger(high) ? [low!, high!] : DEFAULT_EPHEMERAL;
+  } catch {
+    return DEFAULT_EPHEMERAL;
+  }
+}
+
+/** Every fixed port a plan binds for the given component counts (none with base port 0). */
+export function plannedPorts(plan: PortPlan, counts: { relays: number; connectors: number; backends: number }): number[] {
+  const ports = [plan.control()];
+  for (let k = 0; k < counts.relays; k++) ports.push(...Object.values(plan.relay(k)));
+  for (let n = 0; n < counts.connectors; n++) ports.push(plan.connectorMetrics(n));
+  for (let j = 0; j < counts.backends; j++) ports.push(plan.backend(j));
+  return ports.filter((port) => port !== 0).sort((a, b) => a - b);
+}
+
+/** A warning when planned ports lie in the ephemeral range, else undefined. The default layout avoids it. */
+export function ephemeralWarning(ports: readonly number[], range: readonly [number, number] = ephemeralPortRange()): string | undefined {
+  const inside = ports.filter((port) => port >= range[0] && port <= range[1]);
+  if (inside.length === 0) return undefined;
+  return `${inside.length} of the sim's ports (${inside[0]}-${inside.at(-1)}) lie in the kernel's ephemeral range ${range[0]}-${range[1]}, ` +
+    'where outgoing connections take ports at random: a start or restart can fail with "address in use". ' +
+    `Use a --base-port whose ports all stay below ${range[0]} (the default 8080 does), or --base-port 0 for free ports.`;
 }
 
 export function planPorts(basePort: number, connectorCount: number): PortPlan {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RelayConfig } from '../relay/relay-config.ts';
+import type { RelayConfig, RelayConfigInput } from '../relay/relay-config.ts';
 import type { ConnectorConfig } from '../connector/connector-config.ts';
 import type { BackendConfig } from '../backend/backend-config.ts';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
@@ -8,7 +8,7 @@ import { createProcessLogger, type LogLevel, type Logger } from '../common/logge
 import { EventLog } from './event-log.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { parseFaultRequest } from './fault-request.ts';
-import { planPorts, type PortPlan } from './port-plan.ts';
+import { plannedPorts, planPorts, type PortPlan } from './port-plan.ts';
 import { CertificateAuthority, type ServerIdentity } from '../pki/certificate-authority.ts';
 import { revokeAtEveryRelay, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
 import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
@@ -145,6 +145,12 @@ export class SimCluster {
     return revokeAtEveryRelay(relays, { caCertificatePem: this.#pki.ca.certificatePem, adminToken: this.#pki.adminToken }, request);
   }
 
+  /** The fixed ports this sim will bind (empty with base port 0). */
+  plannedPorts(): number[] {
+    const connectors = this.topology.groups.reduce((sum, g) => sum + g.connectors, 0);
+    return plannedPorts(this.#ports, { relays: this.topology.relays, connectors, backends: this.topology.backends });
+  }
+
   /** Every process id we spawned, for orphan checks. */
   pids(): number[] {
     return [...this.backends, ...this.relays, ...this.connectors].flatMap((p) => (p.pid ? [p.pid] : []));
@@ -241,11 +247,11 @@ export class SimCluster {
     return process ? `http://${this.#host}:${process.ports['http']}` : backend;
   }
 
-  #relayConfigs(): { id: string; config: RelayConfig }[] {
+  #relayConfigs(): { id: string; config: RelayConfigInput }[] {
     const { topology } = this;
     return Array.from({ length: topology.relays }, (_, k) => {
       const id = `relay-${k + 1}`;
-      const config: RelayConfig = {
+      const config: RelayConfigInput = {
         id,
         host: this.#host,
         ports: this.#ports.relay(k),
@@ -267,6 +273,7 @@ export class SimCluster {
         heartbeat: topology.heartbeat,
         maxRequestHeaders: 60,
         websocket: topology.websocket,
+        requests: topology.requests,
         limits: {
           appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
           tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),

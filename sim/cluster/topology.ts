@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
-import { DispatchSettings, HeartbeatSettings, WebSocketSettings } from '../relay/relay-config.ts';
+import { DispatchSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
 
 /** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
 export const BACKEND_TIMEOUTS_MS = { default: 85_000, long: 180_000 } as const;
@@ -64,6 +64,7 @@ export const Topology = z
     dispatch: DispatchSettings.strict().default(DispatchSettings.parse({})),
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
+    requests: RequestSettings.strict().default(RequestSettings.parse({})),
     /** Users the simulated identity provider knows. */
     users: z.array(z.string().regex(/^[A-Za-z0-9._@-]+$/)).default([]),
     /** Throttling: `true` for the documented 500/750 requests/s, a number, or off (default). */

@@ -38,6 +38,8 @@ const CONFIG_WAIT_MS = 10_000;
 export type ComponentEvent =
   | { readonly type: 'listening'; readonly ports: Readonly<Record<string, number>> }
   | { readonly type: 'ready' }
+  /** Start-up failed; `reason` says what to fix (sent just before the process exits). */
+  | { readonly type: 'failed'; readonly reason: string }
   /** Something the controller's timeline should show (e.g. the relay declaring a connector dead). */
   | { readonly type: 'event'; readonly action: string; readonly target: string; readonly detail?: string }
   | { readonly type: 'command-result'; readonly id: number; readonly ok: boolean; readonly result?: unknown; readonly error?: string };
@@ -69,9 +71,13 @@ export async function runComponent<C>(entry: ComponentEntry<C>): Promise<void> {
   const config = parseConfig(entry, values.config ?? process.env['RELAY_SIM_CONFIG'] ?? (await configFromController(entry.name)));
 
   const reportEvent: EventReporter = (action, target, detail) => report({ type: 'event', action, target, ...(detail ? { detail } : {}) });
-  const running = await entry.start(config, log, reportEvent).catch((err: Error) => {
-    log.fatal({ err }, `${entry.name} failed to start`);
-    process.exit(1);
+  const running = await entry.start(config, log, reportEvent).catch((err: NodeJS.ErrnoException & { port?: number; address?: string }) => {
+    const reason = err.code === 'EADDRINUSE' ? `port ${err.port} on ${err.address} is already in use by another process` : err.message;
+    log.fatal({ err }, `${entry.name} failed to start: ${reason}`);
+    // Exit only once the controller has the reason (IPC sends are asynchronous).
+    if (process.send) process.send({ type: 'failed', reason } satisfies ComponentEvent, () => process.exit(1));
+    else process.exit(1);
+    return new Promise<never>(() => undefined);
   });
   report({ type: 'listening', ports: running.ports });
   log.info({ ports: running.ports }, `${entry.name} listening`);

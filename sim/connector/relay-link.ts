@@ -3,7 +3,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import { WebSocket } from 'ws';
 import type { Logger } from '../common/logger.ts';
-import { CONTROL_PATH, DATA_HEADERS } from '../protocol/data-plane-paths.ts';
+import { CONTROL_PATH, DATA_HEADERS, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
 import {
   PROTOCOL_VERSION,
   decodeRelayMessage,
@@ -208,6 +208,17 @@ export class RelayLink {
     ws.once('close', () => stop?.());
   }
 
+  /** Shows our data token on the HTTP/2 session at once, so the relay counts it as authenticated. */
+  #bindDataPlane(): void {
+    try {
+      const stream = this.openStream({ ':method': 'GET', ':path': SESSION_BIND_PATH }, true);
+      stream.on('error', (err) => this.#log.debug({ err }, 'data-plane bind failed'));
+      stream.resume();
+    } catch (err) {
+      this.#log.debug({ err }, 'data plane not connected at welcome');
+    }
+  }
+
   #onMessage(raw: string): void {
     let message: RelayMessage;
     try {
@@ -227,6 +238,7 @@ export class RelayLink {
         this.#state = 'registered';
         this.#problem = undefined;
         this.#backoff.connected();
+        this.#bindDataPlane();
         this.#log.info({ apps: message.apps.length }, 'registered with relay');
         this.#events.registered(this);
         return;

@@ -1,6 +1,13 @@
 /** Paths on the relay's connector endpoint (DESIGN 4). */
 export const CONTROL_PATH = '/connector/v1/control';
 
+/**
+ * The connector's first data-plane stream after its welcome: it shows the data token, which binds
+ * the HTTP/2 session to the control channel and takes it off the endpoint's unauthenticated list
+ * (an idle session would otherwise be cut at the handshake timeout).
+ */
+export const SESSION_BIND_PATH = '/connector/v1/session';
+
 export type DataPlaneAction = 'body' | 'response' | 'tunnel';
 
 const DATA_PLANE_PATTERN = /^\/connector\/v1\/requests\/([A-Za-z0-9_-]{1,64})\/(body|response|tunnel)$/;

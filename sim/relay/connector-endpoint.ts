@@ -10,6 +10,8 @@ import { ConnectorCertificates, type ConnectorIdentity } from './connector-certi
 import { ControlChannel } from './control-channel.ts';
 import { handleDataPlaneStream } from './data-plane.ts';
 import type { RelayContext } from './relay-context.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { DATA_HEADERS } from '../protocol/data-plane-paths.ts';
 
 /** Per-stream and per-connection HTTP/2 flow-control windows: big enough for line-rate loopback bulk
  *  transfer, small enough that a stalled stream parks at most this much in relay memory. */
@@ -37,10 +39,12 @@ export class ConnectorEndpoint {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME });
   readonly #sockets = new Set<net.Socket>();
   readonly #expectedAuth: Buffer;
+  readonly #strangers: UnauthenticatedSockets;
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
     this.#expectedAuth = Buffer.from(`Bearer ${ctx.config.connectorToken}`);
+    this.#strangers = new UnauthenticatedSockets(ctx.config.connectorEndpoint, (reason) => ctx.metrics.endpointRefused.inc({ reason }));
     this.#h2 = http2.createServer({ settings: { initialWindowSize: DATA_PLANE_STREAM_WINDOW } });
     this.#h2.on('session', (session) => {
       session.on('error', (err) => ctx.log.debug({ err }, 'data-plane session error'));
@@ -48,6 +52,8 @@ export class ConnectorEndpoint {
     });
     this.#h2.on('stream', (stream, headers) => {
       stream.on('error', (err) => ctx.log.debug({ err }, 'data-plane stream error'));
+      const token = headers[DATA_HEADERS.token];
+      if (typeof token === 'string' && ctx.channels.byToken(token)) this.#strangers.authenticated(stream.session!.socket);
       handleDataPlaneStream(ctx, stream, headers);
     });
     this.#h1.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head));
@@ -63,12 +69,15 @@ export class ConnectorEndpoint {
         requestCert: true,
         rejectUnauthorized: false,
         ALPNProtocols: ['h2', 'http/1.1'],
+        handshakeTimeout: ctx.config.connectorEndpoint.handshakeTimeoutMs,
       });
       this.#net.on('secureConnection', (socket: tls.TLSSocket) => this.#routeSecure(socket));
       this.#net.on('tlsClientError', (err: Error) => ctx.log.debug({ err }, 'connector TLS handshake failed'));
     } else {
       this.#net = net.createServer((socket) => this.#route(socket));
     }
+    // Every connection, TLS or not, starts on probation (before any TLS handshake, too).
+    this.#net.prependListener('connection', (socket: net.Socket) => this.#strangers.admit(socket));
   }
 
   async start(): Promise<number> {
@@ -77,6 +86,7 @@ export class ConnectorEndpoint {
   }
 
   async close(): Promise<void> {
+    this.#strangers.close();
     for (const socket of this.#sockets) socket.destroy();
     await closeServer(this.#net);
   }
@@ -94,13 +104,17 @@ export class ConnectorEndpoint {
    * Without one, only the registration API is reachable.
    */
   #routeSecure(socket: tls.TLSSocket): void {
+    if (socket.destroyed) return;
     this.#track(socket);
     const verdict = this.#certificates!.judge(socket);
     if ('refused' in verdict) {
       this.#certificates!.countRefusal(verdict.refused, verdict.detail);
       return void socket.destroy();
     }
-    if (verdict.identity) this.#identities.set(socket, verdict.identity);
+    if (verdict.identity) {
+      this.#identities.set(socket, verdict.identity);
+      this.#strangers.authenticated(socket);
+    }
     if (socket.alpnProtocol === 'h2') {
       if (!verdict.identity) {
         this.#certificates!.countRefusal('no_certificate', 'HTTP/2 data plane without a client certificate');
@@ -124,6 +138,7 @@ export class ConnectorEndpoint {
   }
 
   #route(socket: net.Socket): void {
+    if (socket.destroyed) return; // refused on arrival (too many strangers)
     this.#track(socket);
     socket.once('data', (first: Buffer) => {
       socket.pause();
@@ -155,6 +170,7 @@ export class ConnectorEndpoint {
         this.#ctx.metrics.protocolErrors.inc({ code: 'unauthorized' });
         return rejectUpgrade(socket, 401, 'connector token missing or wrong');
       }
+      this.#strangers.authenticated(socket);
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => new ControlChannel(ws, this.#ctx, identity?.connectorId));
   }

@@ -1,6 +1,6 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { ProtocolError } from '../protocol/errors.ts';
-import { DATA_HEADERS, parseDataPlanePath } from '../protocol/data-plane-paths.ts';
+import { DATA_HEADERS, parseDataPlanePath, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
 import { asViolation } from './control-channel.ts';
 import type { RelayContext } from './relay-context.ts';
 
@@ -33,6 +33,10 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
       ctx.metrics.protocolErrors.inc({ code: violation.code });
       refuse(stream, violation);
       stream.session?.close();
+      return;
+    }
+    if (headers[HTTP2_HEADER_PATH] === SESSION_BIND_PATH) {
+      stream.respond({ ':status': 204 }, { endStream: true });
       return;
     }
     const target = parseDataPlanePath(String(headers[HTTP2_HEADER_PATH]));

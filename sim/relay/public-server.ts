@@ -105,10 +105,10 @@ export class PublicServer {
       sendRelayError(req, res, throttled.error, requestId, throttled.retryAfterSeconds);
       return;
     }
-    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks));
+    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, this.#ctx.config.requests));
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
       if (res.destroyed) return; // the user left while the token was being checked
-      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, auth));
+      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, this.#ctx.config.requests, auth));
       req.resume();
       this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: auth.redirectTo ? '302' : String(auth.error.status) });
       if (auth.redirectTo) {

@@ -34,6 +34,17 @@ export const WebSocketSettings = z.object({
 });
 export type WebSocketSettings = z.infer<typeof WebSocketSettings>;
 
+/** Bounds on one HTTP request's life inside the relay. */
+export const RequestSettings = z.object({
+  /**
+   * An upload or download during which no byte moves either way for this long is ended and its
+   * connector slot freed (408 idle_timeout before the response started; a cut connection after).
+   * App Proxy documents no such bound; 60 s is our choice (README, "Idle bound"). 0 = off.
+   */
+  idleTimeoutMs: z.number().int().min(0).default(60_000),
+});
+export type RequestSettings = z.infer<typeof RequestSettings>;
+
 /** Throttling limits in requests per second; null is off (the default). */
 export const RelayLimits = z.object({
   appRps: z.number().positive().nullable().default(null),
@@ -96,12 +107,22 @@ export const RelayConfig = z.object({
   heartbeat: HeartbeatSettings.default(HeartbeatSettings.parse({})),
   maxRequestHeaders: z.number().int().positive().default(60),
   websocket: WebSocketSettings.default(WebSocketSettings.parse({})),
+  requests: RequestSettings.default(RequestSettings.parse({})),
   limits: RelayLimits.default({ appRps: null, tenantRps: null }),
   /** Users the simulated identity provider knows. */
   users: z.array(z.string()).default([]),
   /** Lifetime of tokens from `POST /_relay/sts/token`. */
   tokenTtlSeconds: z.number().int().positive().default(3600),
+  /** Bounds on connections to the connector endpoint that have not shown a credential yet. */
+  connectorEndpoint: z
+    .object({
+      handshakeTimeoutMs: z.number().int().positive().default(10_000),
+      maxUnauthenticated: z.number().int().positive().default(1000),
+    })
+    .default({ handshakeTimeoutMs: 10_000, maxUnauthenticated: 1000 }),
   /** Absent: plain TCP with the bearer `connectorToken`, and HTTP for users. */
   tls: RelayTlsSettings.optional(),
 });
 export type RelayConfig = z.infer<typeof RelayConfig>;
+/** What a caller must give: fields with schema defaults may be left out. */
+export type RelayConfigInput = z.input<typeof RelayConfig>;

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import { pipeline } from 'node:stream/promises';
-import { ProtocolError, type RelayError } from '../protocol/errors.ts';
+import { ProtocolError, RelayError } from '../protocol/errors.ts';
 import { DispatchedWork, type WorkHooks } from './dispatched-work.ts';
 import { sendRelayError } from './error-response.ts';
 import { userResponseHeaders } from './forward-headers.ts';
 import type { PublishedApp } from './published-app.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import { checkInlineBody, PromisedLength, promisedBodyLength } from './response-framing.ts';
+import { IdleBound } from './idle-bound.ts';
+import type { RequestSettings } from './relay-config.ts';
 
 /** Label for a request whose user left before the response completed (nginx's convention). */
 const CLIENT_CLOSED = '499';
@@ -26,10 +28,14 @@ export class RelayRequest extends DispatchedWork {
 
   /** Headers the relay adds to the user's response (the session cookie after a sign-in). */
   readonly #extraHeaders: readonly string[];
+  readonly #settings: RequestSettings;
+  /** The idle bound of the phase in progress: the upload, then the download. */
+  #idle: IdleBound | undefined;
 
-  constructor(id: string, app: PublishedApp, req: IncomingMessage, res: ServerResponse, metrics: RelayMetrics, hooks: WorkHooks, auth: { user?: string; setCookie?: string } = {}) {
+  constructor(id: string, app: PublishedApp, req: IncomingMessage, res: ServerResponse, metrics: RelayMetrics, hooks: WorkHooks, settings: RequestSettings, auth: { user?: string; setCookie?: string } = {}) {
     super(id, app, req, metrics, hooks, auth.user);
     this.res = res;
+    this.#settings = settings;
     this.#extraHeaders = auth.setCookie ? ['set-cookie', auth.setCookie] : [];
     this.hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!this.hasBody) req.resume();
@@ -42,7 +48,12 @@ export class RelayRequest extends DispatchedWork {
     this.bodyPulled = true;
     this.clearGuard(); // an upload may legitimately outlast the backend timeout
     stream.respond({ ':status': 200 });
-    this.req.on('data', (chunk: Buffer) => (this.#bytesUp += chunk.length));
+    const idle = this.#watchIdle('up', stream);
+    this.req.on('data', (chunk: Buffer) => {
+      this.#bytesUp += chunk.length;
+      idle.touch();
+    });
+    this.req.once('end', () => idle.stop());
     // Not pipeline(): if the connector dies mid-upload, the user must still get its 502, so the
     // user's request is unhooked and drained rather than destroyed with the stream.
     this.req.pipe(stream);
@@ -59,7 +70,11 @@ export class RelayRequest extends DispatchedWork {
 
   respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void {
     const promised = this.#writeHead(status, rawHead);
-    stream.on('data', (chunk: Buffer) => (this.#bytesDown += chunk.length));
+    const idle = this.#watchIdle('down', stream);
+    stream.on('data', (chunk: Buffer) => {
+      this.#bytesDown += chunk.length;
+      idle.touch();
+    });
     const body = promised === undefined ? pipeline(stream, this.res) : pipeline(stream, new PromisedLength(promised), this.res);
     body.then(
       () => {
@@ -107,6 +122,27 @@ export class RelayRequest extends DispatchedWork {
     return promised;
   }
 
+  /**
+   * Bounds a phase in which bytes must keep moving: no byte either way for `idleTimeoutMs` ends
+   * the request and frees its slot. Before the response started the user gets 408 idle_timeout
+   * (and the connection closes, since the upload was not read to its end); after, the connection
+   * is cut. Either way the connector is told to stop.
+   */
+  #watchIdle(direction: 'up' | 'down', stream: ServerHttp2Stream): IdleBound {
+    this.#idle?.stop();
+    this.#idle = new IdleBound(this.#settings.idleTimeoutMs, () => {
+      if (this.state === 'done') return;
+      this.metrics.idleTimeouts.inc({ app: this.app.name, direction });
+      this.owner?.cancel(this, 'idle_timeout');
+      if (!stream.destroyed) stream.destroy();
+      if (this.res.headersSent) return void this.res.destroy();
+      this.req.unpipe();
+      this.res.shouldKeepAlive = false;
+      this.reject(new RelayError('idle_timeout', `no byte moved either way for ${this.#settings.idleTimeoutMs} ms; the request was ended to free its connector slot`));
+    });
+    return this.#idle;
+  }
+
   #onUserClosed(): void {
     if (this.state === 'done' || this.res.writableFinished) return; // finished normally: accounted elsewhere
     if (this.state === 'queued') this.hooks.withdraw(this);
@@ -115,6 +151,7 @@ export class RelayRequest extends DispatchedWork {
   }
 
   #finish(code: string): void {
+    this.#idle?.stop();
     const labels = this.#labels();
     if (!this.finishWork()) return;
     this.metrics.requests.inc({ ...labels, method: this.req.method ?? 'GET', code });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from '../helpers/http-client.ts';
@@ -94,4 +95,23 @@ test('if the controller itself is SIGKILLed, every component exits on its own', 
   const deadline = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(pids.filter(alive), [], 'components notice the controller is gone (IPC disconnect) and exit');
+});
+
+test('a port already in use stops the start with a message naming that port; an ephemeral base port is warned about', async () => {
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+  const taken = (squatter.address() as net.AddressInfo).port; // the kernel picked it from its ephemeral range
+  try {
+    // --base-port P puts the relay's public listener on P itself.
+    const sim = runSim(['--base-port', String(taken), '--connectors', '1']);
+    let stderr = '';
+    sim.stderr.on('data', (d: Buffer) => (stderr += d));
+    const [code] = (await once(sim, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(stderr, /warning: \d+ of the sim's ports .* lie in the kernel's ephemeral range/);
+    assert.match(stderr, new RegExp(`relay-1 could not start: port ${taken} on 127\\.0\\.0\\.1 is already in use by another process`));
+    assert.match(stderr, /--base-port 0 for free ports/);
+  } finally {
+    squatter.close();
+  }
 });

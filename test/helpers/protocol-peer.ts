@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { CONTROL_PATH, DATA_HEADERS } from '../../sim/protocol/data-plane-paths.ts';
+import { CONTROL_PATH, DATA_HEADERS, SESSION_BIND_PATH } from '../../sim/protocol/data-plane-paths.ts';
 import type { ClientCertificate } from './tls-peer.ts';
 import { PROTOCOL_VERSION, type DispatchMessage, type RelayMessage, type WelcomeMessage } from '../../sim/protocol/messages.ts';
 
@@ -46,6 +46,8 @@ export class ProtocolPeer {
     peer.welcome = (await peer.next((m) => m.type === 'welcome', welcomeTimeoutMs)) as WelcomeMessage;
     peer.session = http2.connect(connectorUrl, credentials(tls?.data ?? tls?.control));
     peer.session.on('error', () => undefined);
+    // As a real connector does: show the data token at once, or the idle session is cut at 10 s.
+    peer.session.request({ ':path': SESSION_BIND_PATH, ':method': 'GET', [DATA_HEADERS.token]: peer.welcome.dataToken }, { endStream: true }).on('error', () => undefined).resume();
     return peer;
   }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { ComponentProcess } from './component-process.ts';
+import { alive } from '../../test/helpers/processes.ts';
 
 function backend(): ComponentProcess {
   return new ComponentProcess({
@@ -13,14 +14,6 @@ function backend(): ComponentProcess {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('stop() during a restart leaves no process behind (the restart does not bring it back)', async () => {
   const component = backend();

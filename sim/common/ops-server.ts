@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 import { closeServer, listen } from './listen.ts';
+import type { Logger } from './logger.ts';
+import { guardRequests } from './request-guard.ts';
 
 export interface OpsEndpoints {
   readonly registry: Registry;
@@ -38,13 +40,16 @@ export class OpsServer {
   readonly #host: string;
   readonly #requestedPort: number;
 
-  constructor(host: string, port: number, ops: OpsEndpoints) {
+  constructor(host: string, port: number, ops: OpsEndpoints, log: Logger) {
     this.#host = host;
     this.#requestedPort = port;
-    this.#server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      if (!serveOpsPath(path, ops, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    });
+    this.#server = http.createServer(
+      guardRequests(log, (req, res) => {
+        // Only exact ops paths are served; the query is ignored, nothing is parsed as a URL.
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        if (!serveOpsPath(path, ops, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }),
+    );
   }
 
   start(): Promise<number> {

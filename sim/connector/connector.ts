@@ -81,7 +81,7 @@ export class Connector {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
       notReadyReason: () => this.#certificates?.problem ?? this.#links.map((link) => link.problem && `${link.relayId}: ${link.problem}`).filter(Boolean).join('; '),
-    });
+    }, this.#log);
   }
 
   /** Resolves once a control channel is registered (the `/readyz` condition). */

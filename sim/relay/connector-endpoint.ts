@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { closeServer, listen } from '../common/listen.ts';
+import { guardRequests, guardUpgrades } from '../common/request-guard.ts';
 import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
 import { ConnectorCertificates, type ConnectorIdentity } from './connector-certificates.ts';
 import { ControlChannel } from './control-channel.ts';
@@ -31,7 +32,7 @@ const H2_PREFACE_START = Buffer.from('PRI');
 export class ConnectorEndpoint {
   readonly #ctx: RelayContext;
   readonly #net: net.Server;
-  readonly #h1 = http.createServer((req, res) => this.#onRequest(req, res));
+  readonly #h1: http.Server;
   readonly #certificates: ConnectorCertificates | undefined;
   /** The connector each verified TLS socket belongs to, judged once right after its handshake. */
   readonly #identities = new WeakMap<net.Socket, ConnectorIdentity>();
@@ -43,6 +44,7 @@ export class ConnectorEndpoint {
 
   constructor(ctx: RelayContext) {
     this.#ctx = ctx;
+    this.#h1 = http.createServer(guardRequests(ctx.log, (req, res) => this.#onRequest(req, res)));
     this.#expectedAuth = Buffer.from(`Bearer ${ctx.config.connectorToken}`);
     this.#strangers = new UnauthenticatedSockets(ctx.config.connectorEndpoint, (reason) => ctx.metrics.endpointRefused.inc({ reason }));
     this.#h2 = http2.createServer({ settings: { initialWindowSize: DATA_PLANE_STREAM_WINDOW } });
@@ -56,7 +58,7 @@ export class ConnectorEndpoint {
       if (typeof token === 'string' && ctx.channels.byToken(token)) this.#strangers.authenticated(stream.session!.socket);
       handleDataPlaneStream(ctx, stream, headers);
     });
-    this.#h1.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head));
+    this.#h1.on('upgrade', guardUpgrades(ctx.log, (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head)));
     const tlsSettings = ctx.config.tls;
     if (tlsSettings) {
       this.#certificates = new ConnectorCertificates(tlsSettings, ctx.metrics, ctx.log, (serials) => this.#cutRevoked(serials));

@@ -54,7 +54,7 @@ export class Relay {
       report,
     };
     this.#endpoint = new ConnectorEndpoint(this.#ctx);
-    this.#ops = new OpsServer(config.host, config.ports.metrics, { registry: this.metrics.registry, isReady: () => true });
+    this.#ops = new OpsServer(config.host, config.ports.metrics, { registry: this.metrics.registry, isReady: () => true }, log);
     this.#public = new PublicServer(this.#ctx);
   }
 

@@ -6,18 +6,11 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from '../helpers/http-client.ts';
+import { alive } from '../helpers/processes.ts';
 
 const MAIN = fileURLToPath(new URL('../../sim/cluster/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function runSim(args: string[]) {
   return spawn(process.execPath, ['--import', TSX, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,6 +6,8 @@ import { ProtocolError } from '../../sim/protocol/errors.ts';
 import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
 import { decodeConnectorMessage, decodeRelayMessage } from '../../sim/protocol/messages.ts';
 import { TunnelFrameDecoder, TunnelFrameError } from '../../sim/protocol/tunnel-frames.ts';
+import { parseRequestTarget } from '../../sim/common/request-guard.ts';
+import { promisedBodyLength } from '../../sim/relay/response-framing.ts';
 
 /** Runs `fn`; an error that is not one of the `expected` typed errors is a finding. */
 function onlyTyped(fn: () => unknown, ...expected: (abstract new (...args: never[]) => Error)[]): boolean {
@@ -22,6 +24,13 @@ const messageTypes = fc.constantFrom('hello', 'accept', 'reject', 'fail', 'drain
 /** Near-valid control messages: a known type with random fields, which reach the schema checks. */
 const nearMessage = fc.record({ type: messageTypes }, { requiredKeys: ['type'] }).chain((base) =>
   fc.dictionary(fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'instance', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'), fc.anything()).map((extra) => ({ ...extra, ...base })),
+);
+
+/** Request targets as hostile clients send them (`curl --path-as-is`): `//`, `//@`, raw bytes. */
+const requestTarget = fc.oneof(
+  fc.string(),
+  fc.tuple(fc.constantFrom('/', '//', '///', '//@', '/_relay/', '*', 'http://', '/%'), fc.string()).map(([head, tail]) => head + tail),
+  fc.uint8Array({ maxLength: 64 }).map((bytes) => `/${Buffer.from(bytes).toString('latin1')}`),
 );
 
 /** Every decoder and parser at the system's edges, as fast-check properties: no crash, only clear errors. */
@@ -45,6 +54,19 @@ export const PROPERTIES = {
   'connector CSRs': fc.property(
     fc.oneof(fc.string(), fc.uint8Array({ maxLength: 600 }).map((bytes) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(bytes).toString('base64')}\n-----END CERTIFICATE REQUEST-----`)),
     (pem) => onlyTyped(() => parseCsr(pem), CsrError),
+  ),
+  'request targets': fc.property(requestTarget, (target) => {
+    const url = parseRequestTarget(target);
+    // Accepted targets keep exactly the path that was sent (up to URL escaping), on no other host.
+    return url === undefined || url.host === 'target.invalid';
+  }),
+  'connector response heads': fc.property(
+    fc.record({
+      head: fc.array(fc.oneof(fc.string(), fc.constantFrom('content-length', 'Content-Length', '5', '-1', '1e3', '5, 5', '5, 6', ' 007 ')), { maxLength: 12 }).map((list) => (list.length % 2 ? list.slice(1) : list)),
+      method: fc.constantFrom('GET', 'HEAD', 'POST', undefined),
+      status: fc.integer({ min: 200, max: 599 }),
+    }),
+    ({ head, method, status }) => onlyTyped(() => promisedBodyLength(head, method, status), ProtocolError),
   ),
   'fault requests': fc.property(fc.oneof(fc.anything(), fc.record({ action: fc.string(), target: fc.string(), params: fc.anything() })), (value) =>
     onlyTyped(() => parseFaultRequest(value), FaultRequestError),

@@ -47,7 +47,8 @@ export class ProtocolPeer {
     peer.session = http2.connect(connectorUrl, credentials(tls?.data ?? tls?.control));
     peer.session.on('error', () => undefined);
     // As a real connector does: show the data token at once, or the idle session is cut at 10 s.
-    peer.session.request({ ':path': SESSION_BIND_PATH, ':method': 'GET', [DATA_HEADERS.token]: peer.welcome.dataToken }, { endStream: true }).on('error', () => undefined).resume();
+    // A peer whose data plane uses another connector's certificate (a test of that refusal) does not.
+    if (!tls?.data || tls.data === tls.control) peer.session.request({ ':path': SESSION_BIND_PATH, ':method': 'GET', [DATA_HEADERS.token]: peer.welcome.dataToken }, { endStream: true }).on('error', () => undefined).resume();
     return peer;
   }
 

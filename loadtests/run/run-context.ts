@@ -5,10 +5,12 @@ import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { LoadTarget } from './http-scenarios.ts';
+import { SimError } from '../../sim/common/sim-error.ts';
 
-export class TargetUnreachableError extends Error {
-  readonly code = 'target_unreachable';
-  readonly retryable = true;
+export class TargetUnreachableError extends SimError<'target_unreachable'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('target_unreachable', message, { ...options, retryable: true });
+  }
 }
 
 /** Where a run sends traffic, and where it reads relay-side truth (metrics, events, faults). */

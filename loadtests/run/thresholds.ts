@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SimError } from '../../sim/common/sim-error.ts';
 
 /**
  * k6-style thresholds: `<metric> <op> <number>`, e.g. `http.p99 < 250`, `http.error_rate < 0.001`,
@@ -26,9 +27,10 @@ export interface ThresholdResult {
 
 const EXPR = /^\s*([a-z]+\.[A-Za-z0-9_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-export class ThresholdError extends Error {
-  readonly code = 'bad_threshold';
-  readonly retryable = false;
+export class ThresholdError extends SimError<'bad_threshold'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('bad_threshold', message, options);
+  }
 }
 
 export function parseThreshold(expr: string, options: { abortOnFail?: boolean; delayAbortEvalS?: number } = {}): Threshold {

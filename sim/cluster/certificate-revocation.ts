@@ -2,6 +2,7 @@ import https from 'node:https';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { REGISTRATION_PATHS } from '../protocol/data-plane-paths.ts';
+import { SimError } from '../common/sim-error.ts';
 
 export const RevokeRequest = z
   .strictObject({
@@ -11,9 +12,10 @@ export const RevokeRequest = z
   .refine((r) => r.serial !== undefined || r.connectorId !== undefined, { message: 'give {"connectorId"} or {"serial"}' });
 export type RevokeRequest = z.infer<typeof RevokeRequest>;
 
-export class RevokeRequestError extends Error {
-  readonly code = 'bad_revoke_request';
-  readonly retryable = false;
+export class RevokeRequestError extends SimError<'bad_revoke_request'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('bad_revoke_request', message, options);
+  }
 }
 
 export function parseRevokeRequest(value: unknown): RevokeRequest {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CommandMessage, ComponentEvent, ConfigMessage } from '../common/component-runtime.ts';
+import { SimError } from '../common/sim-error.ts';
 
 export type ComponentKind = 'relay' | 'connector' | 'backend';
 export type ProcessState = 'starting' | 'running' | 'paused' | 'draining' | 'exited';
@@ -13,9 +14,10 @@ const ENTRY_POINTS: Record<ComponentKind, string> = {
 const TSX_LOADER = import.meta.resolve('tsx');
 const COMMAND_TIMEOUT_MS = 5000;
 
-export class ComponentStartError extends Error {
-  readonly code = 'component_start_failed';
-  readonly retryable = false;
+export class ComponentStartError extends SimError<'component_start_failed'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('component_start_failed', message, options);
+  }
 }
 
 export interface ComponentSpec {

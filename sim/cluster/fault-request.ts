@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
+import { SimError } from '../common/sim-error.ts';
 
 export const FAULT_ACTIONS = ['kill', 'terminate', 'pause', 'resume', 'restart', 'partition', 'heal', 'latency', 'bandwidth', 'reset'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
@@ -47,9 +48,10 @@ export type FaultRequest = {
   [A in FaultAction]: { readonly action: A; readonly target: FaultTarget; readonly params: FaultParams[A] };
 }[FaultAction];
 
-export class FaultRequestError extends Error {
-  readonly code = 'bad_fault_request';
-  readonly retryable = false;
+export class FaultRequestError extends SimError<'bad_fault_request'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('bad_fault_request', message, options);
+  }
 }
 
 const TARGET = /^(connector|group|relay|backend):([A-Za-z0-9_.-]+)$/;

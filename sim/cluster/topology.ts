@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
+import { SimError } from '../common/sim-error.ts';
 
 /** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
 export const BACKEND_TIMEOUTS_MS = { default: 85_000, long: 180_000 } as const;
@@ -133,9 +134,10 @@ function duplicates(names: readonly string[]): number[] {
   return names.flatMap((name, i) => (names.indexOf(name) < i ? [i] : []));
 }
 
-export class TopologyError extends Error {
-  readonly code = 'invalid_topology';
-  readonly retryable = false;
+export class TopologyError extends SimError<'invalid_topology'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('invalid_topology', message, options);
+  }
 }
 
 export function parseTopology(value: unknown, source: string): Topology {

@@ -1,8 +1,10 @@
 import type http from 'node:http';
+import { SimError } from './sim-error.ts';
 
-export class JsonBodyError extends Error {
-  readonly code = 'bad_body';
-  readonly retryable = false;
+export class JsonBodyError extends SimError<'bad_body'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('bad_body', message, options);
+  }
 }
 
 /** Reads a small JSON request body (control and admin calls), refusing more than `maxBytes`. */

@@ -8,17 +8,12 @@ import type { DispatchMessage, PublishedAppConfig } from '../protocol/messages.t
 import { encodeInlineResponse, INLINE_BODY_LIMIT } from '../protocol/inline-response.ts';
 import type { ConnectorMetrics } from './connector-metrics.ts';
 import type { RelayLink } from './relay-link.ts';
+import { SimError } from '../common/sim-error.ts';
 
 /** A failure the connector reports to the relay in a `fail` message. */
-export class BackendCallError extends Error {
-  readonly code: ConnectorFailureCode;
-  readonly retryable: boolean;
-
+export class BackendCallError extends SimError<ConnectorFailureCode> {
   constructor(code: ConnectorFailureCode, detail: string) {
-    super(detail);
-    this.name = 'BackendCallError';
-    this.code = code;
-    this.retryable = code === 'backend_unreachable';
+    super(code, detail, { retryable: code === 'backend_unreachable' });
   }
 }
 

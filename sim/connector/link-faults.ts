@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { FaultProxy } from '../faults/fault-proxy.ts';
 import { ToxicSpec, installable } from '../faults/toxics.ts';
+import { SimError } from '../common/sim-error.ts';
+import { formatZodError } from '../common/zod-errors.ts';
 
 /** Commands the sim controller sends a connector about its links (DESIGN 3.5 link faults). */
 export const LinkCommand = z.discriminatedUnion('action', [
@@ -11,6 +13,13 @@ export const LinkCommand = z.discriminatedUnion('action', [
   z.object({ action: z.literal('status') }),
 ]);
 export type LinkCommand = z.infer<typeof LinkCommand>;
+
+/** A link command the connector cannot apply: malformed, or naming a relay it has no link to. */
+export class LinkCommandError extends SimError<'bad_link_command'> {
+  constructor(message: string) {
+    super('bad_link_command', message);
+  }
+}
 
 /**
  * The fault proxies on this connector's links, one per relay: every connector→relay connection goes
@@ -29,7 +38,7 @@ export class LinkFaults {
 
   async apply(raw: unknown): Promise<unknown> {
     const parsed = LinkCommand.safeParse(raw);
-    if (!parsed.success) throw new Error(`bad link command: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new LinkCommandError(`bad link command:\n${formatZodError(parsed.error)}`);
     const command = parsed.data;
     if (command.action === 'status') return this.#status();
     const proxies = this.#select(command.relay);
@@ -49,7 +58,7 @@ export class LinkFaults {
   #select(relay: string | undefined): FaultProxy[] {
     if (relay === undefined) return [...this.#proxies.values()];
     const proxy = this.#proxies.get(relay);
-    if (!proxy) throw new Error(`no link to relay ${relay}; links: ${[...this.#proxies.keys()].join(', ')}`);
+    if (!proxy) throw new LinkCommandError(`no link to relay ${relay}; links: ${[...this.#proxies.keys()].join(', ')}`);
     return [proxy];
   }
 

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { createClientCsr } from '../pki/client-csr.ts';
 import { REGISTRATION_PATHS } from '../protocol/data-plane-paths.ts';
 import type { ClientCredentials, RelayDialer } from './relay-dialer.ts';
+import { SimError } from '../common/sim-error.ts';
 
 /** A client certificate the relay issued us, with when we got it (renewal counts age from then). */
 export interface ConnectorCertificate extends ClientCredentials {
@@ -11,14 +12,10 @@ export interface ConnectorCertificate extends ClientCredentials {
   readonly obtainedAt: number;
 }
 
-export class RegistrationError extends Error {
-  readonly code = 'registration_failed';
-  /** False when the relay refused us (bad token, bad CSR): only an operator can fix that. */
-  readonly retryable: boolean;
-
+export class RegistrationError extends SimError<'registration_failed'> {
+  /** `retryable` is false when the relay refused us (bad token, bad CSR): only an operator can fix that. */
   constructor(message: string, retryable = true) {
-    super(message);
-    this.retryable = retryable;
+    super('registration_failed', message, { retryable });
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { SimError } from '../common/sim-error.ts';
 
 /** Why a connection to a relay could not be made; each code has one next step for the operator. */
 export const LINK_ERROR_CODES = [
@@ -17,16 +18,10 @@ export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
 /** Causes that need an operator (proxy or inspection settings); the others may pass on their own. */
 const NEEDS_OPERATOR: ReadonlySet<LinkErrorCode> = new Set(['proxy_auth_unsupported', 'proxy_refused', 'relay_untrusted']);
 
-export class LinkError extends Error {
-  readonly code: LinkErrorCode;
-  /** The connector dials again either way (settings can change under it); this says whether waiting alone can help. */
-  readonly retryable: boolean;
-
+export class LinkError extends SimError<LinkErrorCode> {
+  /** The connector dials again either way (settings can change under it); `retryable` says whether waiting alone can help. */
   constructor(code: LinkErrorCode, message: string) {
-    super(message);
-    this.name = 'LinkError';
-    this.code = code;
-    this.retryable = !NEEDS_OPERATOR.has(code);
+    super(code, message, { retryable: !NEEDS_OPERATOR.has(code) });
   }
 }
 

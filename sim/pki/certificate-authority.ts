@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from './x509.ts';
 import { EC_SIGNING, generateKeyPair, privateKeyFromPem, privateKeyToPem } from './pem.ts';
+import { SimError } from '../common/sim-error.ts';
 
 /** A certificate the CA issued, as the relay hands it out and records it. */
 export interface IssuedCertificate {
@@ -18,9 +19,10 @@ export interface ServerIdentity {
   readonly keyPem: string;
 }
 
-export class CsrError extends Error {
-  readonly code = 'bad_csr';
-  readonly retryable = false;
+export class CsrError extends SimError<'bad_csr'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('bad_csr', message, options);
+  }
 }
 
 const DAY_MS = 86_400_000;

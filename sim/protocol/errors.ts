@@ -1,3 +1,5 @@
+import { SimError } from '../common/sim-error.ts';
+
 /**
  * Every error the relay renders to a user, with its HTTP status and stable `x-relay-error` code
  * (DESIGN 3.3). Retry decisions and tests key on `code`, never on message text.
@@ -24,18 +26,13 @@ export type RelayErrorCode = keyof typeof RELAY_ERRORS;
 
 export const RELAY_ERROR_CODES = Object.keys(RELAY_ERRORS) as RelayErrorCode[];
 
-export class RelayError extends Error {
-  readonly code: RelayErrorCode;
+export class RelayError extends SimError<RelayErrorCode> {
   readonly status: number;
-  readonly retryable: boolean;
 
   constructor(code: RelayErrorCode, detail?: string) {
     const spec = RELAY_ERRORS[code];
-    super(detail ?? spec.title);
-    this.name = 'RelayError';
-    this.code = code;
+    super(code, detail ?? spec.title, { retryable: spec.retryable });
     this.status = spec.status;
-    this.retryable = spec.retryable;
   }
 }
 
@@ -55,13 +52,8 @@ export const PROTOCOL_ERROR_CODES = [
 ] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 
-export class ProtocolError extends Error {
-  readonly code: ProtocolErrorCode;
-  readonly retryable = false;
-
+export class ProtocolError extends SimError<ProtocolErrorCode> {
   constructor(code: ProtocolErrorCode, detail: string) {
-    super(detail);
-    this.name = 'ProtocolError';
-    this.code = code;
+    super(code, detail);
   }
 }

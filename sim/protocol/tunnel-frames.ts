@@ -18,9 +18,12 @@ export interface TunnelFrame {
   readonly payload: Buffer;
 }
 
-export class TunnelFrameError extends Error {
-  readonly code = 'malformed_frame';
-  readonly retryable = false;
+import { SimError } from '../common/sim-error.ts';
+
+export class TunnelFrameError extends SimError<'malformed_frame'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('malformed_frame', message, options);
+  }
 }
 
 export function encodeTunnelFrame(kind: TunnelFrameKind, payload: Buffer): Buffer[] {

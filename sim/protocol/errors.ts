@@ -57,3 +57,11 @@ export class ProtocolError extends SimError<ProtocolErrorCode> {
     super(code, detail);
   }
 }
+
+/**
+ * Anything a connector sends that cannot be applied (e.g. a response head Node refuses to write)
+ * is that connector's protocol violation: it closes its channel, never the relay process.
+ */
+export function asViolation(err: unknown): ProtocolError {
+  return err instanceof ProtocolError ? err : new ProtocolError('malformed_frame', `connector input could not be applied: ${(err as Error).message}`);
+}

@@ -1,7 +1,6 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { ProtocolError } from '../protocol/errors.ts';
+import { asViolation, ProtocolError } from '../protocol/errors.ts';
 import { DATA_HEADERS, parseDataPlanePath, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
-import { asViolation } from './control-channel.ts';
 import type { RelayContext } from './relay-context.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } = http2.constants;
@@ -41,15 +40,9 @@ export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stre
     }
     const target = parseDataPlanePath(String(headers[HTTP2_HEADER_PATH]));
     if (!target) throw new ProtocolError('unknown_message', `no data-plane route ${String(headers[HTTP2_HEADER_PATH])}`);
-    const request = channel.inflight.get(target.id);
-    if (!request && channel.released.has(target.id)) {
-      // The request ended (user gone, deadline) while the connector was still working on it.
-      return stopLateStream(stream);
-    }
-    if (!request) {
-      const code = ctx.requests.has(target.id) ? 'not_your_request' : 'unknown_request';
-      throw new ProtocolError(code, `request ${target.id} is not held by ${channel.connectorId}`);
-    }
+    const request = ctx.work.owned(target.id, channel);
+    // The request ended (user gone, deadline) while the connector was still working on it.
+    if (!request) return stopLateStream(stream);
     const method = headers[HTTP2_HEADER_METHOD];
     if (target.action === 'body' && method === 'GET') {
       request.attachBody(stream);

@@ -7,6 +7,7 @@ import { forwardRequestHeaders } from './forward-headers.ts';
 import type { Dispatchable } from './group-dispatcher.ts';
 import type { PublishedApp } from './published-app.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
+import type { DispatchMessage } from '../protocol/messages.ts';
 
 /** The connector's control channel currently holding a piece of work. */
 export interface WorkOwner {
@@ -94,6 +95,21 @@ export abstract class DispatchedWork implements Dispatchable {
     this.clearGuard();
     this.#owner = undefined;
     this.#state = 'queued';
+  }
+
+  /** The `dispatch` message that offers this work to a connector. */
+  dispatchMessage(): DispatchMessage {
+    return {
+      type: 'dispatch',
+      id: this.id,
+      app: this.app.name,
+      method: this.req.method ?? 'GET',
+      path: this.req.url ?? '/',
+      headers: this.forwardedHeaders,
+      hasBody: this.hasBody,
+      kind: this.kind,
+      deadline: Date.now() + this.app.backendTimeoutMs,
+    };
   }
 
   /** Ends the work with a relay-made error (or cuts it, if the response already started). */

@@ -9,7 +9,7 @@ import { checkRequestHead, HEADERS_TIMEOUT_MS, onClientError, TIMEOUT_CHECK_INTE
 import { guardRequests, guardUpgrades } from '../common/request-guard.ts';
 import { AppDirectory } from './published-app.ts';
 import type { RelayContext } from './relay-context.ts';
-import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
+import type { DispatchedWork } from './dispatched-work.ts';
 import { RelayRequest } from './relay-request.ts';
 import { RelaySession } from './relay-session.ts';
 import { UserHandshake, validateUpgrade } from './user-handshake.ts';
@@ -27,7 +27,6 @@ export class PublicServer {
   readonly #ctx: RelayContext;
   #apps: AppDirectory | undefined;
   readonly #server: http.Server | https.Server;
-  readonly #hooks: WorkHooks;
   readonly #handshake: UserHandshake;
   readonly #throttle: Throttle;
   readonly #cookies: SessionCookies;
@@ -57,10 +56,6 @@ export class PublicServer {
     this.#server.on('upgrade', guardUpgrades(ctx.log, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head)));
     this.#handshake = new UserHandshake(ctx.config.websocket);
     this.#throttle = new Throttle(ctx.config.limits);
-    this.#hooks = {
-      withdraw: (work: DispatchedWork) => ctx.dispatcher(work.app.group)?.withdraw(work),
-      settled: (work: DispatchedWork) => ctx.requests.delete(work.id),
-    };
   }
 
   get apps(): AppDirectory {
@@ -105,10 +100,10 @@ export class PublicServer {
       sendRelayError(req, res, throttled.error, requestId, throttled.retryAfterSeconds);
       return;
     }
-    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, this.#ctx.config.requests));
+    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests));
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
       if (res.destroyed) return; // the user left while the token was being checked
-      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#hooks, this.#ctx.config.requests, auth));
+      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests, auth));
       req.resume();
       this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: auth.redirectTo ? '302' : String(auth.error.status) });
       if (auth.redirectTo) {
@@ -145,7 +140,7 @@ export class PublicServer {
       writeRawRelayError(socket, throttled.error, requestId, req.headers.accept, ['retry-after', String(throttled.retryAfterSeconds)]);
       return;
     }
-    const deps = { metrics: this.#ctx.metrics, hooks: this.#hooks, handshake: this.#handshake, settings: this.#ctx.config.websocket };
+    const deps = { metrics: this.#ctx.metrics, hooks: this.#ctx.work, handshake: this.#handshake, settings: this.#ctx.config.websocket };
     if (routed.preAuth === 'passthrough') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
     // A session cookie is what a browser's WebSocket carries; no redirect is possible on an upgrade.
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
@@ -183,7 +178,7 @@ export class PublicServer {
   #submit(work: DispatchedWork): void {
     const dispatcher = this.#ctx.dispatcher(work.app.group);
     if (!dispatcher) throw new Error(`app ${work.app.name} names unknown group ${work.app.group}; topology validation should have caught it`);
-    this.#ctx.requests.set(work.id, work);
+    this.#ctx.work.register(work);
     dispatcher.submit(work);
   }
 

@@ -6,6 +6,7 @@ import type { RelayConfig } from './relay-config.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
 import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
+import type { WorkRegistry } from './work-registry.ts';
 
 /**
  * Registered control channels, found by the data-plane token each one hands its connector, and
@@ -49,8 +50,8 @@ export interface RelayContext {
   readonly config: RelayConfig;
   readonly log: Logger;
   readonly metrics: RelayMetrics;
-  /** Every live request by id, whatever its state. */
-  readonly requests: Map<string, DispatchedWork>;
+  /** Every live request and session by id, whatever its state. */
+  readonly work: WorkRegistry;
   readonly channels: ChannelRegistry;
   /** Pings every registered channel and declares the silent ones dead. */
   readonly heartbeats: HeartbeatMonitor;

@@ -10,6 +10,7 @@ import type { RelayConfig } from './relay-config.ts';
 import { ChannelRegistry, type RelayContext } from './relay-context.ts';
 import { RelayMetrics } from './relay-metrics.ts';
 import { HeartbeatMonitor } from './heartbeat-monitor.ts';
+import { WorkRegistry } from './work-registry.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
 
 export interface RelayPorts {
@@ -46,7 +47,7 @@ export class Relay {
       config,
       log,
       metrics: this.metrics,
-      requests: new Map(),
+      work: new WorkRegistry((work) => this.#dispatchers.get(work.app.group)?.withdraw(work)),
       channels,
       heartbeats: this.#heartbeats,
       dispatcher: (group) => this.#dispatchers.get(group),

@@ -6,7 +6,7 @@ import { closeServer, listen } from '../common/listen.ts';
 import type { EventLog } from './event-log.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
-import type { TopologyView } from './sim-cluster.ts';
+import type { TopologyView } from './topology-view.ts';
 import { parseRevokeRequest, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
 
 /** What the control API serves. */

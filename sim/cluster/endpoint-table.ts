@@ -1,4 +1,4 @@
-import type { TopologyView } from './sim-cluster.ts';
+import type { TopologyView } from './topology-view.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));

@@ -4,6 +4,7 @@ import type { ConnectorConfig } from '../connector/connector-config.ts';
 import type { BackendConfig } from '../backend/backend-config.ts';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
 import { ControlApi } from './control-api.ts';
+import type { TopologyView } from './topology-view.ts';
 import { createProcessLogger, type LogLevel, type Logger } from '../common/logger.ts';
 import { EventLog } from './event-log.ts';
 import { FaultInjector } from './fault-injector.ts';
@@ -26,16 +27,6 @@ export interface ClusterOptions {
   readonly onProgress?: (message: string) => void;
 }
 
-/** The shape of `GET /topology` and of `npm run sim -- --json`'s ready line (DESIGN 3.5). */
-export interface TopologyView {
-  controlUrl: string;
-  relays: { id: string; publicUrl: string; connectorUrl: string; metricsUrl: string; pid: number | undefined; state: string }[];
-  connectors: { id: string; group: string; metricsUrl: string; pid: number | undefined; state: string }[];
-  backends: { id: string; url: string; metricsUrl: string; pid: number | undefined; state: string }[];
-  apps: { name: string; group: string; externalUrl: string }[];
-  /** With topology `tls: on`: the relay CA, which clients of the public HTTPS listener must trust. */
-  tls?: { caCertificatePem: string };
-}
 
 /** The sim's PKI with topology `tls: on`: one CA for all relays, and the administrator's token. */
 export interface SimPki {

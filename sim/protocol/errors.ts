@@ -65,3 +65,7 @@ export class ProtocolError extends SimError<ProtocolErrorCode> {
 export function asViolation(err: unknown): ProtocolError {
   return err instanceof ProtocolError ? err : new ProtocolError('malformed_frame', `connector input could not be applied: ${(err as Error).message}`);
 }
+
+/** Why the relay cut a connector's TLS connection right after the handshake (mutual TLS). */
+export const HANDSHAKE_REFUSALS = ['no_certificate', 'unknown_ca', 'expired', 'not_yet_valid', 'revoked', 'invalid'] as const;
+export type HandshakeRefusal = (typeof HANDSHAKE_REFUSALS)[number];

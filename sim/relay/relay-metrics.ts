@@ -1,4 +1,4 @@
-import { HANDSHAKE_REFUSALS } from './connector-certificates.ts';
+import { HANDSHAKE_REFUSALS } from '../protocol/errors.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS } from '../common/buckets.ts';
 

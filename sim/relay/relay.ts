@@ -2,16 +2,17 @@ import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import { RelayError } from '../protocol/errors.ts';
 import type { PublishedAppConfig } from '../protocol/messages.ts';
-import { ConnectorEndpoint } from './connector-endpoint.ts';
-import type { ControlChannel } from './control-channel.ts';
-import { GroupDispatcher } from './group-dispatcher.ts';
-import { PublicServer } from './public-server.ts';
+import { ConnectorEndpoint } from './connectors/connector-endpoint.ts';
+import type { ControlChannel } from './connectors/control-channel.ts';
+import { GroupDispatcher } from './dispatch/group-dispatcher.ts';
+import { PublicServer } from './ingress/public-server.ts';
 import type { RelayConfig } from './relay-config.ts';
-import { ChannelRegistry, type RelayContext } from './relay-context.ts';
+import type { RelayContext } from './relay-context.ts';
+import { ChannelRegistry } from './connectors/channel-registry.ts';
 import { RelayMetrics } from './relay-metrics.ts';
-import { HeartbeatMonitor } from './heartbeat-monitor.ts';
-import { WorkRegistry } from './work-registry.ts';
-import type { DispatchedWork } from './dispatched-work.ts';
+import { HeartbeatMonitor } from './connectors/heartbeat-monitor.ts';
+import { WorkRegistry } from './dispatch/work-registry.ts';
+import type { DispatchedWork } from './dispatch/dispatched-work.ts';
 
 export interface RelayPorts {
   readonly public: number;
@@ -33,7 +34,7 @@ export class Relay {
   /** @param report timeline events for the sim controller (connectors registered, declared dead) */
   constructor(config: RelayConfig, log: Logger, report: (action: string, target: string, detail?: string) => void = () => undefined) {
     this.#config = config;
-    const channels = new ChannelRegistry();
+    const channels = new ChannelRegistry<ControlChannel>();
     this.metrics = new RelayMetrics(config.groups, () => channels.all());
     for (const group of config.groups) {
       this.#dispatchers.set(group, new GroupDispatcher(group, config.dispatch, this.metrics));

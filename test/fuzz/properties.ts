@@ -7,7 +7,7 @@ import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
 import { decodeConnectorMessage, decodeRelayMessage } from '../../sim/protocol/messages.ts';
 import { TunnelFrameDecoder, TunnelFrameError } from '../../sim/protocol/tunnel-frames.ts';
 import { parseRequestTarget } from '../../sim/common/request-guard.ts';
-import { promisedBodyLength } from '../../sim/relay/response-framing.ts';
+import { promisedBodyLength } from '../../sim/relay/ingress/response-framing.ts';
 
 /** Runs `fn`; an error that is not one of the `expected` typed errors is a finding. */
 function onlyTyped(fn: () => unknown, ...expected: (abstract new (...args: never[]) => Error)[]): boolean {

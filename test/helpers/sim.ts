@@ -1,5 +1,6 @@
 import { after } from 'node:test';
-import { SimCluster, type TopologyView } from '../../sim/cluster/sim-cluster.ts';
+import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
+import type { TopologyView } from '../../sim/cluster/topology-view.ts';
 import { parseTopology, type TopologyInput } from '../../sim/cluster/topology.ts';
 
 export interface RunningSim {

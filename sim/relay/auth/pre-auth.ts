@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { RelayError } from '../../protocol/errors.ts';
-import type { PublishedApp } from '../published-app.ts';
+import type { PublishedApp } from '../ingress/published-app.ts';
 import { readCookie, SESSION_COOKIE, type SessionCookies } from './session-cookie.ts';
 import type { TokenService } from './token-service.ts';
 

@@ -1,5 +1,5 @@
-import { everyInterval, systemIntervalClock, type IntervalClock } from '../common/stall-aware-interval.ts';
-import type { HeartbeatSettings } from './relay-config.ts';
+import { everyInterval, systemIntervalClock, type IntervalClock } from '../../common/stall-aware-interval.ts';
+import type { HeartbeatSettings } from '../relay-config.ts';
 
 /** A connector's control channel, as far as liveness is concerned. */
 export interface Heartbeating {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
-import { parseRequestTarget } from '../common/request-guard.ts';
-import { RelayError } from '../protocol/errors.ts';
+import { parseRequestTarget } from '../../common/request-guard.ts';
+import { RelayError } from '../../protocol/errors.ts';
 import { writeRawRelayError } from './error-response.ts';
 
 /** Bounds a client's request head: a slowloris sender gets 408 after this long (README). */

@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import { pipeline } from 'node:stream/promises';
-import { ProtocolError, RelayError } from '../protocol/errors.ts';
-import { DispatchedWork, type WorkHooks } from './dispatched-work.ts';
+import { ProtocolError, RelayError } from '../../protocol/errors.ts';
+import { DispatchedWork, type WorkHooks } from '../dispatch/dispatched-work.ts';
 import { sendRelayError } from './error-response.ts';
 import { userResponseHeaders } from './forward-headers.ts';
 import type { PublishedApp } from './published-app.ts';
-import type { RelayMetrics } from './relay-metrics.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
 import { checkInlineBody, PromisedLength, promisedBodyLength } from './response-framing.ts';
 import { IdleBound } from './idle-bound.ts';
-import type { RequestSettings } from './relay-config.ts';
+import type { RequestSettings } from '../relay-config.ts';
 
 /** Label for a request whose user left before the response completed (nginx's convention). */
 const CLIENT_CLOSED = '499';

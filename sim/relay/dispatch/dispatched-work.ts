@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
-import { ProtocolError, RelayError } from '../protocol/errors.ts';
-import { SESSION_COOKIE } from './auth/session-cookie.ts';
-import { forwardRequestHeaders } from './forward-headers.ts';
+import { ProtocolError, RelayError } from '../../protocol/errors.ts';
+import { SESSION_COOKIE } from '../auth/session-cookie.ts';
+import { forwardRequestHeaders } from '../ingress/forward-headers.ts';
 import type { Dispatchable } from './group-dispatcher.ts';
-import type { PublishedApp } from './published-app.ts';
-import type { RelayMetrics } from './relay-metrics.ts';
-import type { DispatchMessage } from '../protocol/messages.ts';
+import type { PublishedApp } from '../ingress/published-app.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
+import type { DispatchMessage } from '../../protocol/messages.ts';
 
 /** The connector's control channel currently holding a piece of work. */
 export interface WorkOwner {

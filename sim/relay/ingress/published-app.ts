@@ -1,4 +1,4 @@
-import type { RelayAppConfig } from './relay-config.ts';
+import type { RelayAppConfig } from '../relay-config.ts';
 
 /** An app as the relay serves it: where it lives inside, and where users reach it. */
 export interface PublishedApp {

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { ENDPOINT_REFUSALS } from './relay-metrics.ts';
+import type { ENDPOINT_REFUSALS } from '../relay-metrics.ts';
 
 export interface UnauthenticatedLimits {
   /** A connection must present a valid credential within this long, or it is cut. */

@@ -4,15 +4,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { closeServer, listen } from '../common/listen.ts';
-import { guardRequests, guardUpgrades } from '../common/request-guard.ts';
-import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
+import { closeServer, listen } from '../../common/listen.ts';
+import { guardRequests, guardUpgrades } from '../../common/request-guard.ts';
+import { CONTROL_PATH } from '../../protocol/data-plane-paths.ts';
 import { ConnectorCertificates, type ConnectorIdentity } from './connector-certificates.ts';
 import { ControlChannel } from './control-channel.ts';
 import { handleDataPlaneStream } from './data-plane.ts';
-import type { RelayContext } from './relay-context.ts';
+import type { RelayContext } from '../relay-context.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
-import { DATA_HEADERS } from '../protocol/data-plane-paths.ts';
+import { DATA_HEADERS } from '../../protocol/data-plane-paths.ts';
 
 /** Per-stream and per-connection HTTP/2 flow-control windows: big enough for line-rate loopback bulk
  *  transfer, small enough that a stalled stream parks at most this much in relay memory. */

@@ -1,4 +1,4 @@
-import type { DispatchPolicyName } from './relay-config.ts';
+import type { DispatchPolicyName } from '../relay-config.ts';
 
 /** What a policy needs to know about a connector. */
 export interface SlotHolder {

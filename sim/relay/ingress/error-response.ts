@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RelayError } from '../protocol/errors.ts';
+import type { RelayError } from '../../protocol/errors.ts';
 
 const PAGE_TITLE = "This corporate app can't be accessed";
 /** RFC 9110 token characters, and a field value without control characters (no CR/LF). */

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../protocol/errors.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
 import type { DispatchedWork } from './dispatched-work.ts';
-import { ReleasedIds } from './released-ids.ts';
+import { ReleasedIds } from '../connectors/released-ids.ts';
 import { WorkRegistry, type WorkHolder } from './work-registry.ts';
 
 const work = (id: string) => ({ id }) as DispatchedWork;

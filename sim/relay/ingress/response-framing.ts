@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { ProtocolError } from '../protocol/errors.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
 
 /** Statuses whose responses never carry a body, whatever Content-Length says (RFC 9110 §6.4.1). */
 const BODILESS_STATUS = new Set([204, 304]);

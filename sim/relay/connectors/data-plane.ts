@@ -1,7 +1,7 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { asViolation, ProtocolError } from '../protocol/errors.ts';
-import { DATA_HEADERS, parseDataPlanePath, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
-import type { RelayContext } from './relay-context.ts';
+import { asViolation, ProtocolError } from '../../protocol/errors.ts';
+import { DATA_HEADERS, parseDataPlanePath, SESSION_BIND_PATH } from '../../protocol/data-plane-paths.ts';
+import type { RelayContext } from '../relay-context.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } = http2.constants;
 

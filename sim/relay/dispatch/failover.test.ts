@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RelayError } from '../protocol/errors.ts';
+import { RelayError } from '../../protocol/errors.ts';
 import type { WorkState } from './dispatched-work.ts';
 import { MAX_RETRIES, orphanFate, settleOrphans, type Orphan } from './failover.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IntervalClock } from '../common/stall-aware-interval.ts';
+import type { IntervalClock } from '../../common/stall-aware-interval.ts';
 import { HeartbeatMonitor, type Heartbeating } from './heartbeat-monitor.ts';
 
 /** A clock whose single interval timer fires only when the test says so. */

@@ -1,6 +1,6 @@
-import { ProtocolError } from '../protocol/errors.ts';
-import { PROTOCOL_VERSION, type HelloMessage, type PublishedAppConfig, type RelayMessage } from '../protocol/messages.ts';
-import type { RelayConfig } from './relay-config.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION, type HelloMessage, type PublishedAppConfig, type RelayMessage } from '../../protocol/messages.ts';
+import type { RelayConfig } from '../relay-config.ts';
 
 /** What the relay knows when a connector says hello on a channel. */
 export interface HelloContext {

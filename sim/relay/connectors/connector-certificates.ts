@@ -1,19 +1,18 @@
 import type http from 'node:http';
 import type { TLSSocket, PeerCertificate } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
-import { JsonBodyError, readJsonBody, sendJson } from '../common/json-http.ts';
-import type { Logger } from '../common/logger.ts';
-import { CertificateAuthority, CsrError } from '../pki/certificate-authority.ts';
-import { REGISTRATION_PATHS } from '../protocol/data-plane-paths.ts';
-import type { RelayTlsSettings } from './relay-config.ts';
-import type { RelayMetrics } from './relay-metrics.ts';
+import { JsonBodyError, readJsonBody, sendJson } from '../../common/json-http.ts';
+import type { Logger } from '../../common/logger.ts';
+import { CertificateAuthority, CsrError } from '../../pki/certificate-authority.ts';
+import { REGISTRATION_PATHS } from '../../protocol/data-plane-paths.ts';
+import type { RelayTlsSettings } from '../relay-config.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
+import type { HandshakeRefusal } from '../../protocol/errors.ts';
 
 /** A CSR is a few hundred bytes; anything near this is not one. */
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** Why a connector's TLS connection was cut right after the handshake. */
-export const HANDSHAKE_REFUSALS = ['no_certificate', 'unknown_ca', 'expired', 'not_yet_valid', 'revoked', 'invalid'] as const;
-export type HandshakeRefusal = (typeof HANDSHAKE_REFUSALS)[number];
 
 /** The identity a verified client certificate proves. */
 export interface ConnectorIdentity {

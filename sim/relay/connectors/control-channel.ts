@@ -1,18 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerHttp2Session } from 'node:http2';
 import type { WebSocket, RawData } from 'ws';
-import type { Logger } from '../common/logger.ts';
-import { asViolation, ProtocolError, RelayError } from '../protocol/errors.ts';
-import { recordConnectorEnd, settleOrphans } from './failover.ts';
-import { decodeInlineResponse } from '../protocol/inline-response.ts';
-import { decodeConnectorMessage, encodeMessage, type ConnectorMessage, type HelloMessage, type RelayMessage } from '../protocol/messages.ts';
+import type { Logger } from '../../common/logger.ts';
+import { asViolation, ProtocolError, RelayError } from '../../protocol/errors.ts';
+import { recordConnectorEnd, settleOrphans } from '../dispatch/failover.ts';
+import { decodeInlineResponse } from '../../protocol/inline-response.ts';
+import { decodeConnectorMessage, encodeMessage, type ConnectorMessage, type HelloMessage, type RelayMessage } from '../../protocol/messages.ts';
 import { checkHello, welcome } from './channel-hello.ts';
 import { ChannelSessions } from './channel-sessions.ts';
-import type { DispatchTarget } from './group-dispatcher.ts';
+import type { DispatchTarget } from '../dispatch/group-dispatcher.ts';
 import { ReleasedIds } from './released-ids.ts';
-import type { DispatchedWork, WorkOwner } from './dispatched-work.ts';
-import type { RelayContext } from './relay-context.ts';
+import type { DispatchedWork, WorkOwner } from '../dispatch/dispatched-work.ts';
+import type { ChannelRegistry } from './channel-registry.ts';
+import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
+import type { GroupDispatcher } from '../dispatch/group-dispatcher.ts';
+import type { WorkRegistry } from '../dispatch/work-registry.ts';
+import type { RelayConfig } from '../relay-config.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
+import type { PublishedAppConfig } from '../../protocol/messages.ts';
 import type { Heartbeating } from './heartbeat-monitor.ts';
+
+/** What a control channel uses of the relay: the slice of config and the shared parts it needs. */
+export interface ChannelDeps {
+  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  readonly work: WorkRegistry;
+  readonly channels: ChannelRegistry<ControlChannel>;
+  readonly heartbeats: HeartbeatMonitor;
+  dispatcher(group: string): GroupDispatcher<DispatchedWork, ControlChannel> | undefined;
+  appsOfGroup(group: string): PublishedAppConfig[];
+  report(action: string, target: string, detail?: string): void;
+}
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
 
@@ -42,13 +61,13 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   /** This connector's HTTP/2 data-plane sessions; they die with the channel. */
   readonly #sessions: ChannelSessions;
   readonly #ws: WebSocket;
-  readonly #ctx: RelayContext;
+  readonly #ctx: ChannelDeps;
   #log: Logger;
 
   /** With mutual TLS, the connector id its certificate proves; hello must name the same. */
   readonly #certifiedId: string | undefined;
 
-  constructor(ws: WebSocket, ctx: RelayContext, certifiedId?: string) {
+  constructor(ws: WebSocket, ctx: ChannelDeps, certifiedId?: string) {
     this.#ws = ws;
     this.#certifiedId = certifiedId;
     this.#sessions = new ChannelSessions(certifiedId);
@@ -239,7 +258,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     // A drained connector may close with dispatches that crossed its drain on the wire and were
     // never accepted: they go back to the queue untouched, so that is still a clean exit.
     const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
-    recordConnectorEnd(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
+    recordConnectorEnd({ metrics: this.#ctx.metrics, relayId: this.#ctx.config.id, report: this.#ctx.report }, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
     settleOrphans(orphaned, {
       requeue: (work) => dispatcher?.requeue(work),
       countRetry: () => this.#ctx.metrics.retries.inc({ group: this.group, reason: 'connector_lost' }),

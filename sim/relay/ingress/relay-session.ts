@@ -2,14 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { bridgeWebSocket, type BridgeOutcome } from '../common/ws-tunnel-bridge.ts';
-import type { RelayError } from '../protocol/errors.ts';
-import { DispatchedWork, type WorkHooks } from './dispatched-work.ts';
+import { bridgeWebSocket, type BridgeOutcome } from '../../common/ws-tunnel-bridge.ts';
+import type { RelayError } from '../../protocol/errors.ts';
+import { DispatchedWork, type WorkHooks } from '../dispatch/dispatched-work.ts';
 import { writeRawRelayError, writeRawResponse } from './error-response.ts';
 import { userResponseHeaders } from './forward-headers.ts';
 import type { PublishedApp } from './published-app.ts';
-import type { WebSocketSettings } from './relay-config.ts';
-import type { RelayMetrics } from './relay-metrics.ts';
+import type { WebSocketSettings } from '../relay-config.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
 import type { UserHandshake } from './user-handshake.ts';
 
 /** Close code for sessions whose connector died: "service restart", the client should reconnect. */

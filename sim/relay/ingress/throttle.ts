@@ -1,5 +1,5 @@
-import { RelayError } from '../protocol/errors.ts';
-import type { RelayLimits } from './relay-config.ts';
+import { RelayError } from '../../protocol/errors.ts';
+import type { RelayLimits } from '../relay-config.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { SESSION_COOKIE, withoutCookie } from './auth/session-cookie.ts';
+import { SESSION_COOKIE, withoutCookie } from '../auth/session-cookie.ts';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy hop. `host` is set by the connector. */
 const HOP_BY_HOP = new Set([

@@ -1,6 +1,6 @@
 import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
-import type { ReleasedIds } from './released-ids.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import type { ReleasedIds } from '../connectors/released-ids.ts';
+import { ProtocolError } from '../../protocol/errors.ts';
 
 /** What a connector's channel knows of the work it holds and has let go of. */
 export interface WorkHolder {

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { RelayError } from '../protocol/errors.ts';
+import { RelayError } from '../../protocol/errors.ts';
 import { createDispatchPolicy, type DispatchPolicy, type SlotHolder } from './dispatch-policy.ts';
-import type { DispatchSettings } from './relay-config.ts';
-import type { RelayMetrics } from './relay-metrics.ts';
+import type { DispatchSettings } from '../relay-config.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
 
 /** A request as the dispatcher sees it. */
 export interface Dispatchable {

@@ -1,8 +1,8 @@
 import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RelayError } from '../protocol/errors.ts';
-import type { WebSocketSettings } from './relay-config.ts';
+import { RelayError } from '../../protocol/errors.ts';
+import type { WebSocketSettings } from '../relay-config.ts';
 
 /** Response headers of the backend's 101 that never reach the user. */
 const NOT_FORWARDED = new Set([

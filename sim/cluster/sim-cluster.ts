@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RelayConfig, RelayConfigInput } from '../relay/relay-config.ts';
+import type { RelayConfig } from '../relay/relay-config.ts';
 import type { ConnectorConfig } from '../connector/connector-config.ts';
 import type { BackendConfig } from '../backend/backend-config.ts';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
@@ -12,7 +12,8 @@ import { parseFaultRequest } from './fault-request.ts';
 import { plannedPorts, planPorts, type PortPlan } from './port-plan.ts';
 import { CertificateAuthority, type ServerIdentity } from '../pki/certificate-authority.ts';
 import { revokeAtEveryRelay, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
-import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
+import type { Topology } from './topology.ts';
+import { backendConfigs, connectorConfigs, relayConfigs, type ConfigInputs, type SimPki } from './component-configs.ts';
 
 export interface ClusterOptions {
   readonly basePort: number;
@@ -28,12 +29,6 @@ export interface ClusterOptions {
 }
 
 
-/** The sim's PKI with topology `tls: on`: one CA for all relays, and the administrator's token. */
-export interface SimPki {
-  readonly ca: CertificateAuthority;
-  readonly relayIdentity: ServerIdentity;
-  readonly adminToken: string;
-}
 
 /**
  * Spawns and supervises the simulated system: backends, then relays, then connectors (each its own
@@ -78,9 +73,9 @@ export class SimCluster {
   async start(): Promise<void> {
     try {
       if (this.topology.tls === 'on') this.#pki = await this.#createPki();
-      await this.#startAll('backend', this.#backendConfigs(), false);
-      await this.#startAll('relay', this.#relayConfigs(), false);
-      await this.#startAll('connector', this.#connectorConfigs(), true);
+      await this.#startAll('backend', backendConfigs(this.#inputs()), false);
+      await this.#startAll('relay', relayConfigs(this.#inputs(), (backend) => this.#backendUrl(backend)), false);
+      await this.#startAll('connector', connectorConfigs(this.#inputs(), this.relays.map((r) => ({ id: r.id, url: `http://${this.#host}:${r.ports['connector']}` }))), true);
       this.#controlUrl = await this.#controlApi.start();
     } catch (err) {
       await this.close();
@@ -226,93 +221,13 @@ export class SimCluster {
     await Promise.all(started);
   }
 
-  #backendConfigs(): { id: string; config: BackendConfig }[] {
-    return Array.from({ length: this.topology.backends }, (_, j) => {
-      const id = `backend-${j + 1}`;
-      return { id, config: { id, host: this.#host, port: this.#ports.backend(j), publishOps: this.topology.publishBackendMetrics } };
-    });
+  #inputs(): ConfigInputs {
+    return { topology: this.topology, host: this.#host, ports: this.#ports, connectorToken: this.#token, ...(this.#pki && { pki: this.#pki }) };
   }
 
   #backendUrl(backend: string): string {
     const process = this.backends.find((b) => b.id === backend);
     return process ? `http://${this.#host}:${process.ports['http']}` : backend;
-  }
-
-  #relayConfigs(): { id: string; config: RelayConfigInput }[] {
-    const { topology } = this;
-    return Array.from({ length: topology.relays }, (_, k) => {
-      const id = `relay-${k + 1}`;
-      const config: RelayConfigInput = {
-        id,
-        host: this.#host,
-        ports: this.#ports.relay(k),
-        domain: topology.domain,
-        connectorToken: this.#token,
-        groups: topology.groups.map((g) => g.name),
-        apps: topology.apps.map((app) => ({
-          name: app.name,
-          group: app.group,
-          internalUrl: this.#backendUrl(app.backend),
-          backendTimeoutMs: backendTimeoutMs(app.backendTimeout),
-          translateHeaders: app.translateHeaders,
-          preAuth: app.preAuth,
-          assignedUsers: app.assignedUsers,
-        })),
-        users: topology.users,
-        tokenTtlSeconds: 3600,
-        dispatch: topology.dispatch,
-        heartbeat: topology.heartbeat,
-        maxRequestHeaders: 60,
-        websocket: topology.websocket,
-        requests: topology.requests,
-        limits: {
-          appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
-          tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),
-        },
-        ...(this.#pki && {
-          tls: {
-            ca: this.#pki.ca.toPem(),
-            server: this.#pki.relayIdentity,
-            adminToken: this.#pki.adminToken,
-            clientCertificateLifetimeSeconds: Math.ceil(topology.certificates.lifetime / 1000),
-          },
-        }),
-      };
-      return { id, config };
-    });
-  }
-
-  #connectorConfigs(): { id: string; config: ConnectorConfig; group: string }[] {
-    const relays = this.relays.map((r) => ({ id: r.id, url: `http://${this.#host}:${r.ports['connector']}` }));
-    let index = 0;
-    return this.topology.groups.flatMap((group) =>
-      Array.from({ length: group.connectors }, (_, i) => {
-        const id = `${group.name}-${i + 1}`;
-        const config: ConnectorConfig = {
-          id,
-          group: group.name,
-          slots: group.slots,
-          version: '0.1.0',
-          relays,
-          token: this.#token,
-          host: this.#host,
-          metricsPort: this.#ports.connectorMetrics(index++),
-          reconnect: { initialMs: 200, maxMs: 10_000, resetAfterMs: 30_000 },
-          drainGraceMs: 30_000,
-          faultProxy: true,
-          dialTimeoutMs: 5000,
-          ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
-          ...(this.#pki && {
-            tls: {
-              caCertificatePem: this.#pki.ca.certificatePem,
-              adminToken: this.#pki.adminToken,
-              renewAfterSeconds: this.topology.certificates.renewAfter / 1000,
-            },
-          }),
-        };
-        return { id, config, group: group.name };
-      }),
-    );
   }
 }
 

@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import type { BackendConfig as BackendConfigSchema } from '../backend/backend-config.ts';
+import type { ConnectorConfig as ConnectorConfigSchema } from '../connector/connector-config.ts';
+import type { CertificateAuthority, ServerIdentity } from '../pki/certificate-authority.ts';
+import type { RelayConfigInput } from '../relay/relay-config.ts';
+import type { PortPlan } from './port-plan.ts';
+import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
+
+/** The sim's PKI with topology `tls: on`: one CA for all relays, and the administrator's token. */
+export interface SimPki {
+  readonly ca: CertificateAuthority;
+  readonly relayIdentity: ServerIdentity;
+  readonly adminToken: string;
+}
+
+/** Everything a component's config is derived from. */
+export interface ConfigInputs {
+  readonly topology: Topology;
+  readonly host: string;
+  readonly ports: PortPlan;
+  /** The bearer token connectors present to the relays (plain mode). */
+  readonly connectorToken: string;
+  /** With topology `tls: on`. */
+  readonly pki?: SimPki;
+}
+
+export interface ComponentConfig<C> {
+  readonly id: string;
+  readonly config: C;
+  readonly group?: string;
+}
+
+/**
+ * What each component is started with, derived from the topology alone (plus the ports and URLs
+ * bound so far): pure functions, so the whole derivation is unit-tested without a process.
+ * Anything with a sensible default lives in the component's zod schema, not here.
+ */
+export function backendConfigs({ topology, host, ports }: ConfigInputs): ComponentConfig<z.input<typeof BackendConfigSchema>>[] {
+  return Array.from({ length: topology.backends }, (_, j) => {
+    const id = `backend-${j + 1}`;
+    return { id, config: { id, host, port: ports.backend(j), publishOps: topology.publishBackendMetrics } };
+  });
+}
+
+/** @param backendUrl the URL of a backend id (bound port), or the app's own http:// URL */
+export function relayConfigs({ topology, host, ports, connectorToken, pki }: ConfigInputs, backendUrl: (backend: string) => string): ComponentConfig<RelayConfigInput>[] {
+  return Array.from({ length: topology.relays }, (_, k) => {
+    const id = `relay-${k + 1}`;
+    const config: RelayConfigInput = {
+      id,
+      host,
+      ports: ports.relay(k),
+      domain: topology.domain,
+      connectorToken,
+      groups: topology.groups.map((g) => g.name),
+      apps: topology.apps.map((app) => ({
+        name: app.name,
+        group: app.group,
+        internalUrl: backendUrl(app.backend),
+        backendTimeoutMs: backendTimeoutMs(app.backendTimeout),
+        translateHeaders: app.translateHeaders,
+        preAuth: app.preAuth,
+        assignedUsers: app.assignedUsers,
+      })),
+      users: topology.users,
+      dispatch: topology.dispatch,
+      heartbeat: topology.heartbeat,
+      websocket: topology.websocket,
+      requests: topology.requests,
+      limits: {
+        appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
+        tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),
+      },
+      ...(pki && {
+        tls: {
+          ca: pki.ca.toPem(),
+          server: pki.relayIdentity,
+          adminToken: pki.adminToken,
+          clientCertificateLifetimeSeconds: Math.ceil(topology.certificates.lifetime / 1000),
+        },
+      }),
+    };
+    return { id, config };
+  });
+}
+
+/** @param relays every relay's connector endpoint as bound */
+export function connectorConfigs({ topology, host, ports, connectorToken, pki }: ConfigInputs, relays: { id: string; url: string }[]): ComponentConfig<z.input<typeof ConnectorConfigSchema>>[] {
+  let index = 0;
+  return topology.groups.flatMap((group) =>
+    Array.from({ length: group.connectors }, (_, i) => {
+      const id = `${group.name}-${i + 1}`;
+      const config: z.input<typeof ConnectorConfigSchema> = {
+        id,
+        group: group.name,
+        slots: group.slots,
+        relays,
+        token: connectorToken,
+        host,
+        metricsPort: ports.connectorMetrics(index++),
+        ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
+        ...(pki && {
+          tls: {
+            caCertificatePem: pki.ca.certificatePem,
+            adminToken: pki.adminToken,
+            renewAfterSeconds: topology.certificates.renewAfter / 1000,
+          },
+        }),
+      };
+      return { id, config, group: group.name };
+    }),
+  );
+}

@@ -104,30 +104,4 @@ export function buildSummary(runId: string, profile: string, target: string, opt
   };
 }
 
-/** The flat metric names thresholds refer to (`http.p99`, `ws.dropped`, `failover.detectionMs`, ...). */
-export function thresholdValues(summary: Omit<Summary, 'thresholds'>): Record<string, number | null> {
-  const values: Record<string, number | null> = {
-    'http.requests': summary.http.requests,
-    'http.errors': summary.http.errors,
-    'http.error_rate': summary.http.requests > 0 ? summary.http.errors / summary.http.requests : 0,
-    'http.rps': summary.http.rps,
-    'http.dropped': summary.http.dropped,
-    'verify.failures': summary.http.verifyFailures,
-    'relay.retries': summary.relay.retries,
-    'relay.queueWaitP99Ms': summary.relay.queueWaitP99Ms,
-  };
-  for (const [k, v] of Object.entries(summary.http.latencyMs)) values[`http.${k}`] = summary.http.requests > 0 ? v : null;
-  if (summary.ws) {
-    for (const [k, v] of Object.entries(summary.ws.rttMs)) values[`ws.${k}`] = v;
-    values['ws.dropped'] = summary.ws.dropped;
-    values['ws.reconnected'] = summary.ws.reconnected;
-    values['ws.sessions'] = summary.ws.sessions;
-  }
-  if (summary.failover) {
-    values['failover.detectionMs'] = summary.failover.detectionMs;
-    values['failover.recoveryMs'] = summary.failover.recoveryMs;
-    values['failover.failedRequests'] = summary.failover.failedRequests;
-    values['failover.retriedRequests'] = summary.failover.retriedRequests;
-  }
-  return values;
-}
+export { thresholdValues } from '../run/threshold-values.ts';

@@ -6,6 +6,8 @@ import { loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { LoadTarget } from './http-scenarios.ts';
 import { SimError } from '../../sim/common/sim-error.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
+import type { TopologyView } from '../../sim/cluster/topology-view.ts';
 
 export class TargetUnreachableError extends SimError<'target_unreachable'> {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
@@ -57,25 +59,32 @@ export async function externalTarget(url: string, controlUrl: string | undefined
   } catch (err) {
     throw new TargetUnreachableError(`cannot reach ${url}: ${(err as Error).message}. Start the sim (npm run sim) or check --target${origin.protocol === 'https:' ? ' and --ca' : ''}.`);
   }
-  let topology: { relays: { metricsUrl: string }[]; connectors: { id: string; metricsUrl: string }[] } | undefined;
+  let topology: TopologyView | undefined;
   if (controlUrl) {
     try {
-      topology = (await (await fetch(`${controlUrl}/topology`, { signal: AbortSignal.timeout(3000) })).json()) as typeof topology;
+      topology = await new ControlClient(controlUrl, { timeoutMs: 3000 }).topology();
     } catch (err) {
-      throw new TargetUnreachableError(`cannot reach the control API at ${controlUrl}: ${(err as Error).message}`);
+      throw new TargetUnreachableError((err as Error).message, { cause: err });
     }
   }
   return {
     url,
     origin,
     ca,
-    hostOf: (app) => `${app}.localhost:${origin.port || '80'}`,
+    // The sim names each app's external host; without a control API, assume the default domain.
+    hostOf: (app) => externalHost(topology, app) ?? `${app}.localhost:${origin.port || '80'}`,
     controlUrl,
     relayMetricsUrl: topology?.relays[0]?.metricsUrl,
     connectorMetricsUrls: topology?.connectors.map((c) => c.metricsUrl) ?? [],
     componentMetrics: topology?.connectors.map((c) => ({ id: c.id, url: c.metricsUrl })) ?? [],
     close: async () => undefined,
   };
+}
+
+/** `host:port` of an app's external URL as the sim's `GET /topology` publishes it. */
+function externalHost(topology: TopologyView | undefined, app: string): string | undefined {
+  const url = topology?.apps.find((a) => a.name === app)?.externalUrl;
+  return url === undefined ? undefined : new URL(url).host;
 }
 
 /** One GET to the target's root: any HTTP answer means it is reachable (and, for https, trusted). */

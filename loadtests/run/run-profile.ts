@@ -12,6 +12,8 @@ import { RelaySampler, type RelaySecond } from './relay-sampler.ts';
 import type { RunTarget } from './run-context.ts';
 import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
+import { thresholdValues } from './threshold-values.ts';
 
 export interface RunSettings {
   readonly profile: Profile;
@@ -210,9 +212,8 @@ async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings,
 
 async function injectFault(target: RunTarget, fault: { action: string; target: string; params?: Record<string, unknown> }, atMs: number): Promise<InjectedFault> {
   try {
-    const res = await fetch(`${target.controlUrl}/faults`, { method: 'POST', body: JSON.stringify({ action: fault.action, target: fault.target, ...(fault.params ? { params: fault.params } : {}) }) });
-    const body = (await res.json()) as { target?: string; error?: string };
-    return { atMs, action: fault.action, target: body.target ?? fault.target, ok: res.ok, ...(body.error ? { detail: body.error } : {}) };
+    const answer = await new ControlClient(target.controlUrl!).fault(fault);
+    return { atMs, action: fault.action, target: answer.target ?? fault.target, ok: answer.ok, ...(answer.error ? { detail: answer.error } : {}) };
   } catch (err) {
     return { atMs, action: fault.action, target: fault.target, ok: false, detail: (err as Error).message };
   }
@@ -221,7 +222,7 @@ async function injectFault(target: RunTarget, fault: { action: string; target: s
 async function fetchEvents(controlUrl: string | undefined, runStartEpoch: number): Promise<RunEvent[]> {
   if (!controlUrl) return [];
   try {
-    const list = (await (await fetch(`${controlUrl}/events`)).json()) as { at: string; type: string; action: string; target: string; detail?: string }[];
+    const list = await new ControlClient(controlUrl).events();
     return list
       .map((e) => ({ tMs: Date.parse(e.at) - runStartEpoch, type: e.type, action: e.action, target: e.target, ...(e.detail ? { detail: e.detail } : {}) }))
       .filter((e) => e.tMs >= 0);
@@ -252,18 +253,15 @@ function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSession
     errors += report.errors;
   }
   const summary = latency.summary();
-  const values: Record<string, number | null> = {
-    'http.requests': requests,
-    'http.errors': errors,
-    'http.error_rate': requests > 0 ? errors / requests : 0,
-  };
-  for (const key of ['p50', 'p90', 'p99', 'p999', 'max'] as const) values[`http.${key}`] = summary.count > 0 ? summary[key] : null;
-  if (ws) {
-    const report = ws.report();
-    values['ws.dropped'] = report.dropped;
-    values['ws.p99'] = report.rttMs.count > 0 ? report.rttMs.p99 : null;
-  }
-  return values;
+  const measured = (v: number) => (summary.count > 0 ? v : null);
+  const wsReport = ws?.report();
+  return thresholdValues({
+    http: { requests, errors, latencyMs: { p50: measured(summary.p50), p90: measured(summary.p90), p99: measured(summary.p99), p999: measured(summary.p999), max: measured(summary.max) } },
+    ws: wsReport && {
+      rttMs: wsReport.rttMs.count > 0 ? { p50: wsReport.rttMs.p50, p90: wsReport.rttMs.p90, p99: wsReport.rttMs.p99, p999: wsReport.rttMs.p999, max: wsReport.rttMs.max } : { p50: null, p90: null, p99: null, p999: null, max: null },
+      dropped: wsReport.dropped,
+    },
+  });
 }
 
 /** Per-second intervals of every HTTP scenario, summed second by second. */

@@ -7,6 +7,7 @@ import { request } from '../helpers/http-client.ts';
 import { fault } from '../helpers/load.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
 import { startSim } from '../helpers/sim.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
 
 const ATTACKER = fileURLToPath(new URL('../helpers/silent-sockets.ts', import.meta.url));
 const sim = await startSim({ groups: [{ name: 'default', connectors: 2 }], apps: [{ name: 'echo', group: 'default' }] });
@@ -53,7 +54,7 @@ test('20,000 silent (or one-byte) sockets on the connector endpoint do not stop 
 
   // A real connector still gets in afterwards.
   assert.equal((await fault(sim.view.controlUrl, { action: 'restart', target: 'connector:default-1' })).status, 200);
-  const events = async () => (await (await fetch(`${sim.view.controlUrl}/events`)).json()) as { action: string; target: string }[];
+  const events = async () => await new ControlClient(sim.view.controlUrl).events();
   await waitFor(events, (list) => list.some((e) => e.action === 'back' && e.target === 'connector:default-1'), 20_000, 'default-1 to be back');
   await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 2, 15_000, 'default-1 to register again');
 });

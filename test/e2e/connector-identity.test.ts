@@ -6,6 +6,7 @@ import { fault } from '../helpers/load.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
 import { ProtocolPeer } from '../helpers/protocol-peer.ts';
 import { startSim } from '../helpers/sim.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
 
 // A local process that could read the connector token could join a group under a connected
 // connector's id and be sent signed-in users' requests (issue 11, item 6).
@@ -39,7 +40,7 @@ test('an impostor with a stolen token and a connected connector\'s id is refused
   const samples = await scrape(relay.metricsUrl);
   assert.equal(metricSum(samples, 'relay_connectors', { group: 'default', state: 'active' }), 2, 'the real connectors keep their channels');
   assert.equal(metricSum(samples, 'relay_failovers_total'), 0);
-  const events = (await (await fetch(`${plain.view.controlUrl}/events`)).json()) as { action: string; target: string }[];
+  const events = await new ControlClient(plain.view.controlUrl).events();
   assert.equal(events.filter((e) => e.target === 'connector:default-1' && /dead|left/.test(e.action)).length, 0, 'the timeline shows no false death of default-1');
   impostor.close();
 });

@@ -6,6 +6,7 @@ import { fault, getLoad } from '../helpers/load.ts';
 import { metricSum, scrape, waitFor } from '../helpers/prom-text.ts';
 import { request } from '../helpers/http-client.ts';
 import { startSim, type RunningSim } from '../helpers/sim.ts';
+import { ControlClient, type FaultCall } from '../../sim/cluster/control-client.ts';
 
 const relaySamples = (sim: RunningSim) => scrape(sim.view.relays[0]!.metricsUrl);
 const hostOf = (sim: RunningSim, app: string) => new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;
@@ -78,7 +79,7 @@ test('rolling restart: all 3 connectors restart one after another under load wit
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await fault(sim.view.controlUrl, { action: 'restart', target: `connector:${connector.id}` })).status, 200);
     await waitFor(
-      async () => (await (await fetch(`${sim.view.controlUrl}/events`)).json()) as { action: string; target: string }[],
+      () => new ControlClient(sim.view.controlUrl).events(),
       (events) => events.some((e) => e.action === 'back' && e.target === `connector:${connector.id}`),
       20_000,
       `${connector.id} to come back`,
@@ -145,7 +146,7 @@ test('latency fault: 200 ms on one link moves least-pending traffic away from th
 
 test('the fault API answers 400 naming the bad part', async () => {
   const sim = await startSim({ groups: [{ name: 'default', connectors: 1 }], apps: [{ name: 'echo', group: 'default' }] });
-  const cases: [unknown, RegExp][] = [
+  const cases: [FaultCall, RegExp][] = [
     [{ action: 'kill', target: 'connector:nope' }, /no connector "nope"/],
     [{ action: 'kill', target: 'group:nope' }, /no group "nope"/],
     [{ action: 'melt', target: 'connector:default-1' }, /action "melt" is not one of/],
@@ -172,7 +173,7 @@ test("the topology's fault plan runs on schedule and lands in the timeline", asy
   const started = Date.now();
   sim.cluster.startFaultPlan();
   const events = await waitFor(
-    async () => (await (await fetch(`${sim.view.controlUrl}/events`)).json()) as { type: string; action: string; target: string }[],
+    () => new ControlClient(sim.view.controlUrl).events(),
     (list) => list.some((e) => e.action === 'dead' && e.target === 'connector:default-2'),
     5000,
     'the planned kill',

@@ -9,6 +9,7 @@ import { fault } from '../helpers/load.ts';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
 import { startSim } from '../helpers/sim.ts';
 import { openWs } from '../helpers/ws-client.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
 
 const SESSIONS = 30;
 const UPLOADS = 5;
@@ -61,7 +62,7 @@ test('a 3.5 s relay freeze closes no WebSocket session, fails no upload, and dec
   assert.ok(metricSum(samples, 'relay_stalls_total') >= 1, 'the relay counted its own stall');
   assert.equal(metricSum(samples, 'relay_failovers_total'), 0, 'no connector was declared dead');
   assert.equal(metricSum(samples, 'relay_connectors', { state: 'active' }), 2);
-  const events = (await (await fetch(`${sim.view.controlUrl}/events`)).json()) as { action: string; target: string }[];
+  const events = await new ControlClient(sim.view.controlUrl).events();
   assert.equal(events.filter((e) => e.action === 'connector-dead').length, 0, 'the timeline shows no false death');
   assert.ok(events.some((e) => e.action === 'relay-stalled' && e.target === 'relay:relay-1'), 'the timeline shows the stall');
   for (const { ws } of sessions) ws.close();

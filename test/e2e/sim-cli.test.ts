@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from '../helpers/http-client.ts';
 import { alive } from '../helpers/processes.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
 
 const MAIN = fileURLToPath(new URL('../../sim/cluster/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -41,7 +42,7 @@ test('npm run sim -- --json prints the ready line; after SIGTERM no child proces
   assert.equal(pids.length, 7);
   assert.ok(pids.every(alive), 'every component is a live process');
 
-  const topology = (await (await fetch(`${ready.controlUrl}/topology`)).json()) as { connectors: unknown[] };
+  const topology = await new ControlClient(ready.controlUrl).topology();
   assert.equal(topology.connectors.length, 5, 'GET /topology matches the ready line');
   const sd = (await (await fetch(`${ready.controlUrl}/sd`)).json()) as { targets: string[]; labels: Record<string, string> }[];
   assert.equal(sd.length, 8, 'one service-discovery target per component, plus the controller');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { OpenModelRunner } from '../../loadtests/drivers/open-model.ts';
 import type { RunningSim } from './sim.ts';
+import { ControlClient, type FaultAnswer, type FaultCall } from '../../sim/cluster/control-client.ts';
 
 /** A fixed-rate open-model GET load on one app of a running sim (loopback only). */
 export function getLoad(sim: RunningSim, app: string, path: string, rate: number, durationMs: number): { runner: OpenModelRunner; agent: http.Agent } {
@@ -29,7 +30,8 @@ export function getLoad(sim: RunningSim, app: string, path: string, rate: number
   return { runner, agent };
 }
 
-export async function fault(controlUrl: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${controlUrl}/faults`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+/** A fault through the sim's control API; resolves with the HTTP status and the answer. */
+export async function fault(controlUrl: string, call: FaultCall): Promise<{ status: number; body: FaultAnswer }> {
+  const answer = await new ControlClient(controlUrl).fault(call);
+  return { status: answer.status, body: answer };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
-import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../common/clock.ts';
 import { ProtocolError, RelayError } from '../../protocol/errors.ts';
 import { SESSION_COOKIE } from '../auth/session-cookie.ts';
 import { forwardRequestHeaders } from '../ingress/forward-headers.ts';
@@ -19,6 +19,8 @@ export interface WorkOwner {
 }
 
 export interface WorkHooks {
+  /** The time and timers the work's deadline runs on (injectable for tests). */
+  readonly clock: Clock;
   /** The work is queued and its user went away. */
   withdraw(work: DispatchedWork): void;
   /** The work is over; its id is no longer honoured. */
@@ -45,13 +47,13 @@ export abstract class DispatchedWork implements Dispatchable {
   readonly forwardedHeaders: string[];
   protected readonly metrics: RelayMetrics;
   protected readonly hooks: WorkHooks;
-  protected readonly receivedAt = performance.now();
+  protected readonly receivedAt: number;
   protected bodyPulled = false;
   /** Times this work was replayed on another connector after its connector died. */
   retries = 0;
   #state: WorkState = 'queued';
   #owner: WorkOwner | undefined;
-  #guard: NodeJS.Timeout | undefined;
+  #guard: unknown;
 
   /** @param user the pre-authenticated user, for apps with `preAuth: relay` */
   constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks, user?: string) {
@@ -60,6 +62,7 @@ export abstract class DispatchedWork implements Dispatchable {
     this.req = req;
     this.metrics = metrics;
     this.hooks = hooks;
+    this.receivedAt = hooks.clock.now();
     this.forwardedHeaders = forwardRequestHeaders(req, user === undefined ? undefined : { user, sessionCookie: SESSION_COOKIE });
   }
 
@@ -152,18 +155,18 @@ export abstract class DispatchedWork implements Dispatchable {
   protected armGuard(): void {
     this.clearGuard();
     const limitMs = this.app.backendTimeoutMs + CONNECTOR_GRACE_MS;
-    this.#guard = setTimeout(() => {
+    this.#guard = this.hooks.clock.setTimeout(() => {
       this.#owner?.cancel(this, 'deadline');
       this.reject(new RelayError('backend_timeout', `no response from the connector within ${limitMs} ms`));
     }, limitMs);
   }
 
   protected clearGuard(): void {
-    if (this.#guard) clearTimeout(this.#guard);
+    if (this.#guard !== undefined) this.hooks.clock.clearTimeout(this.#guard);
     this.#guard = undefined;
   }
 
   protected elapsedSeconds(): number {
-    return (performance.now() - this.receivedAt) / 1000;
+    return (this.hooks.clock.now() - this.receivedAt) / 1000;
   }
 }

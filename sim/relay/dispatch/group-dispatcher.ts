@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from '../../common/clock.ts';
 import { RelayError } from '../../protocol/errors.ts';
 import { createDispatchPolicy, type DispatchPolicy, type SlotHolder } from './dispatch-policy.ts';
 import type { DispatchSettings } from '../relay-config.ts';
@@ -21,7 +21,7 @@ export interface DispatchTarget<R> extends SlotHolder {
 interface QueueEntry<R> {
   readonly request: R;
   readonly enqueuedAt: number;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: unknown;
 }
 
 /**
@@ -37,9 +37,11 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   readonly #queue: QueueEntry<R>[] = [];
   /** Queued entries that need no slot (sessions), so pump() knows whether to look past requests. */
   #queuedSessions = 0;
+  readonly #clock: Clock;
 
-  constructor(group: string, settings: DispatchSettings, metrics: RelayMetrics, random?: () => number) {
+  constructor(group: string, settings: DispatchSettings, metrics: RelayMetrics, random?: () => number, clock: Clock = systemClock) {
     this.group = group;
+    this.#clock = clock;
     this.#settings = settings;
     this.#metrics = metrics;
     this.#pick = createDispatchPolicy<C>(settings.policy, random);
@@ -50,7 +52,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
     // Sessions need no slot, so they do not wait behind requests that do.
     if (this.#queue.length === 0 || !request.needsSlot) {
       const target = this.#pick(this.#connectors, request.needsSlot);
-      if (target) return this.#assign(target, request, performance.now());
+      if (target) return this.#assign(target, request, this.#clock.now());
     }
     if (this.#queue.length >= this.#settings.queueLimit) {
       this.#metrics.queueRejected.inc({ group: this.group, reason: 'queue_full' });
@@ -107,7 +109,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   /** Fails every queued request; used on shutdown. */
   rejectAll(error: RelayError): void {
     for (const entry of this.#queue.splice(0)) {
-      clearTimeout(entry.timer);
+      this.#clock.clearTimeout(entry.timer);
       entry.request.reject(error);
     }
     this.#queuedSessions = 0;
@@ -115,7 +117,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   }
 
   #assign(target: C, request: R, enqueuedAt: number): void {
-    this.#metrics.queueWait.observe({ group: this.group }, (performance.now() - enqueuedAt) / 1000);
+    this.#metrics.queueWait.observe({ group: this.group }, (this.#clock.now() - enqueuedAt) / 1000);
     this.#metrics.dispatches.inc({ group: this.group, connector: target.connectorId });
     target.assign(request);
   }
@@ -123,8 +125,8 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   #enqueue(request: R, atHead: boolean): void {
     const entry: QueueEntry<R> = {
       request,
-      enqueuedAt: performance.now(),
-      timer: setTimeout(() => this.#expire(entry), this.#settings.queueTimeoutMs),
+      enqueuedAt: this.#clock.now(),
+      timer: this.#clock.setTimeout(() => this.#expire(entry), this.#settings.queueTimeoutMs),
     };
     if (atHead) this.#queue.unshift(entry);
     else this.#queue.push(entry);
@@ -134,7 +136,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
 
   #remove(index: number): void {
     const [entry] = this.#queue.splice(index, 1);
-    clearTimeout(entry!.timer);
+    this.#clock.clearTimeout(entry!.timer);
     if (!entry!.request.needsSlot) this.#queuedSessions--;
     this.#updateDepth();
   }

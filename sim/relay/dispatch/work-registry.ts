@@ -1,6 +1,7 @@
 import type { DispatchedWork, WorkHooks } from './dispatched-work.ts';
 import type { ReleasedIds } from '../connectors/released-ids.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
+import { systemClock, type Clock } from '../../common/clock.ts';
 
 /** What a connector's channel knows of the work it holds and has let go of. */
 export interface WorkHolder {
@@ -28,10 +29,15 @@ export type WorkLookup =
 export class WorkRegistry implements WorkHooks {
   readonly #live = new Map<string, DispatchedWork>();
   readonly #withdraw: (work: DispatchedWork) => void;
+  readonly clock: Clock;
 
-  /** @param withdraw takes queued work out of its group's queue (its user went away) */
-  constructor(withdraw: (work: DispatchedWork) => void) {
+  /**
+   * @param withdraw takes queued work out of its group's queue (its user went away)
+   * @param clock what every piece of work's deadline runs on
+   */
+  constructor(withdraw: (work: DispatchedWork) => void, clock: Clock = systemClock) {
     this.#withdraw = withdraw;
+    this.clock = clock;
   }
 
   get size(): number {

@@ -14,6 +14,7 @@ import { buildSummary, thresholdValues, type Summary } from './report/summary.ts
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
 import { runProfile } from './run/run-profile.ts';
 import { evaluate, loadSloFile, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
+import { parseTopology } from '../sim/cluster/topology.ts';
 
 const USAGE = `usage: npm run load -- <profile> [options]
 
@@ -123,10 +124,13 @@ function parseCli() {
 
 /** Total slots of the group serving the profile's first HTTP app (for the Erlang C model). */
 function servers(profile: Profile): number | undefined {
+  if (!profile.topology) return undefined;
+  // Parsed, so the schema's defaults (connectors, slots) apply rather than copies of them here.
+  const topology = parseTopology(profile.topology, `profile ${profile.name}`);
   const app = profile.scenarios.find((s) => s.kind !== 'ws')?.app;
-  const group = profile.topology?.apps.find((a) => a.name === app)?.group;
-  const spec = profile.topology?.groups.find((g) => g.name === group);
-  return spec ? (spec.connectors ?? 3) * (spec.slots ?? 200) : undefined;
+  const group = topology.apps.find((a) => a.name === app)?.group;
+  const spec = topology.groups.find((g) => g.name === group);
+  return spec ? spec.connectors * spec.slots : undefined;
 }
 
 const cli = parseCli();

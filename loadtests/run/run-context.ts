@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
-import { loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
+import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { LoadTarget } from './http-scenarios.ts';
 import { SimError } from '../../sim/common/sim-error.ts';
@@ -25,7 +25,7 @@ export interface RunTarget extends LoadTarget {
   close(): Promise<void>;
 }
 
-const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../sim/topologies/default.yaml', import.meta.url));
+
 
 /** Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default). */
 export async function embeddedTarget(profile: Profile, topologyPath: string | undefined, onProgress: (m: string) => void): Promise<RunTarget> {
@@ -33,7 +33,7 @@ export async function embeddedTarget(profile: Profile, topologyPath: string | un
     ? await loadTopologyFile(topologyPath)
     : profile.topology
       ? parseTopology(profile.topology, `profile ${profile.name}`)
-      : await loadTopologyFile(DEFAULT_TOPOLOGY);
+      : await loadTopologyFile(DEFAULT_TOPOLOGY_PATH);
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error', onProgress });
   await cluster.start();
   const view = cluster.view();

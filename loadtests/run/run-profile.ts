@@ -13,7 +13,7 @@ import type { RunTarget } from './run-context.ts';
 import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
 import { ControlClient } from '../../sim/cluster/control-client.ts';
-import { thresholdValues } from './threshold-values.ts';
+import { liveValues, memoryOf, mergeIntervals, progressLine } from './live-figures.ts';
 
 export interface RunSettings {
   readonly profile: Profile;
@@ -231,75 +231,6 @@ async function fetchEvents(controlUrl: string | undefined, runStartEpoch: number
   }
 }
 
-async function memoryOf(target: RunTarget): Promise<Record<string, number>> {
-  const entries = await Promise.all(
-    target.componentMetrics.map(async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const),
-  );
-  return Object.fromEntries(entries);
-}
-
-/**
- * The threshold metrics as they stand mid-run (for abortOnFail): HTTP latency and error rate so
- * far, WebSocket RTT and drops. Failover figures only exist at the end.
- */
-function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined): Record<string, number | null> {
-  const latency = new LatencyHistogram();
-  let requests = 0;
-  let errors = 0;
-  for (const runner of runners.values()) {
-    latency.add(runner.latency);
-    const report = runner.report();
-    requests += report.sent;
-    errors += report.errors;
-  }
-  const summary = latency.summary();
-  const measured = (v: number) => (summary.count > 0 ? v : null);
-  const wsReport = ws?.report();
-  return thresholdValues({
-    http: { requests, errors, latencyMs: { p50: measured(summary.p50), p90: measured(summary.p90), p99: measured(summary.p99), p999: measured(summary.p999), max: measured(summary.max) } },
-    ws: wsReport && {
-      rttMs: wsReport.rttMs.count > 0 ? { p50: wsReport.rttMs.p50, p90: wsReport.rttMs.p90, p99: wsReport.rttMs.p99, p999: wsReport.rttMs.p999, max: wsReport.rttMs.max } : { p50: null, p90: null, p99: null, p999: null, max: null },
-      dropped: wsReport.dropped,
-    },
-  });
-}
-
-/** Per-second intervals of every HTTP scenario, summed second by second. */
-function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
-  const longest = Math.max(0, ...runners.map((r) => r.intervals.length));
-  return Array.from({ length: longest }, (_, second) => {
-    const merged: Interval = { second, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new LatencyHistogram() };
-    for (const runner of runners) {
-      const part = runner.intervals[second];
-      if (!part) continue;
-      merged.sent += part.sent;
-      merged.ok += part.ok;
-      merged.errors += part.errors;
-      merged.bytes += part.bytes;
-      for (const [code, n] of Object.entries(part.byErrorCode)) merged.byErrorCode[code] = (merged.byErrorCode[code] ?? 0) + n;
-      merged.latency.add(part.latency);
-    }
-    return merged;
-  });
-}
-
-function progressLine(second: number, runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined, faults: readonly InjectedFault[], relay: RelaySecond | null | undefined): string {
-  let sent = 0;
-  let errors = 0;
-  let p99 = 0;
-  for (const runner of runners.values()) {
-    const interval = runner.intervals[second - 1];
-    if (!interval) continue;
-    sent += interval.sent;
-    errors += interval.errors;
-    p99 = Math.max(p99, interval.latency.summary().p99);
-  }
-  const parts = [`${String(second).padStart(4)}s`, `${sent} req/s`, `${errors} err`, `p99 ${p99.toFixed(1)} ms`];
-  if (ws) parts.push(`${ws.openSessions} ws`);
-  if (relay?.queueWaitP99Ms !== null && relay?.queueWaitP99Ms !== undefined) parts.push(`queue p99 ${relay.queueWaitP99Ms} ms`);
-  parts.push(`${faults.length} fault(s)`);
-  return parts.join('  ');
-}
 
 function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
   const ms = deadline - performance.now();

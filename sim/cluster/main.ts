@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_BASE_PORT, ephemeralWarning } from './port-plan.ts';
 import { formatEndpointTable } from './endpoint-table.ts';
 import { SimCluster } from './sim-cluster.ts';
-import { loadTopologyFile, TopologyError } from './topology.ts';
+import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, TopologyError } from './topology.ts';
 import { findPrometheus, LocalPrometheus } from './local-prometheus.ts';
 
 const USAGE = `usage: npm run sim -- [--topology FILE] [--connectors N] [--base-port P] [--json] [--log-level LEVEL]
@@ -26,7 +26,7 @@ function parseCli() {
   try {
     const { values } = parseArgs({
       options: {
-        topology: { type: 'string', default: fileURLToPath(new URL('../topologies/default.yaml', import.meta.url)) },
+        topology: { type: 'string', default: DEFAULT_TOPOLOGY_PATH },
         connectors: { type: 'string' },
         'base-port': { type: 'string', default: String(DEFAULT_BASE_PORT) },
         json: { type: 'boolean', default: false },

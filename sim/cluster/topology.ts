@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
 import { SimError } from '../common/sim-error.ts';
+
+/** `sim/topologies/default.yaml`: what `npm run sim` and `npm run load` start without --topology. */
+export const DEFAULT_TOPOLOGY_PATH = fileURLToPath(new URL('../topologies/default.yaml', import.meta.url));
 
 /** App Proxy's backend timeouts: 85 s by default, 180 s when the app is set to "long". */
 export const BACKEND_TIMEOUTS_MS = { default: 85_000, long: 180_000 } as const;

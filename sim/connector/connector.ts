@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
-import { BackendCallError, callBackend, type BackendCallContext } from './backend-call.ts';
-import { openBackendTunnel } from './backend-tunnel.ts';
+import type { BackendCallContext } from './backend-call.ts';
+import { runDispatch } from './run-dispatch.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
 import { LinkFaults } from './link-faults.ts';
@@ -224,29 +224,7 @@ export class Connector {
     }
     link.send({ type: 'accept', id: message.id });
     const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal };
-    // Inside a promise, so that even a synchronous throw (say, a header Node refuses) is a failed
-    // request, never a crashed connector.
-    const work = Promise.resolve().then(() => {
-      if (!app) throw new BackendCallError('backend_unreachable', `app ${message.app} is not in this connector's configuration`);
-      return message.kind === 'ws' ? openBackendTunnel(ctx, message, app, link.tunnelSettings) : callBackend(ctx, message, app);
-    });
-    work.then(
-      (outcome) => this.#done(message, String(outcome)),
-      (err: Error) => {
-        if (err instanceof BackendCallError) {
-          link.send({ type: 'fail', id: message.id, code: err.code, detail: err.message });
-          this.#done(message, err.code);
-        } else if (abort.signal.aborted) {
-          this.#done(message, 'cancelled'); // the relay cancelled it, or the link dropped
-        } else {
-          // Cut mid-body, or refused before the backend was reached: tell the relay rather than
-          // leave the request to its deadline (it ignores a fail for a request already over).
-          this.#log.debug({ err, id: message.id }, 'request ended early');
-          link.send({ type: 'fail', id: message.id, code: 'backend_unreachable', detail: err.message.slice(0, 400) });
-          this.#done(message, 'aborted');
-        }
-      },
-    );
+    void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 
   #done(message: DispatchMessage, code: string): void {

@@ -1,4 +1,4 @@
-import { everyInterval } from '../common/stall-aware-interval.ts';
+import { watchRelayHeartbeat } from './relay-heartbeat.ts';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { WebSocket } from 'ws';
@@ -159,7 +159,7 @@ export class RelayLink {
         this.#problem = 'the relay closed the control connection before the WebSocket handshake: most likely our certificate was refused (revoked, expired or not from the relay CA); register again';
       }
     });
-    this.#watchRelayHeartbeat(ws);
+    watchRelayHeartbeat(ws, () => this.#heartbeat, this.#log);
     ws.on('open', () =>
       this.send({
         type: 'hello',
@@ -180,32 +180,6 @@ export class RelayLink {
     ws.on('error', (err) => this.#log.debug({ err }, 'control channel error'));
     ws.on('close', () => this.#lost(session));
     this.#ws = ws;
-  }
-
-  /**
-   * The relay pings every heartbeat interval. A connector that hears none for `missed + 2`
-   * intervals assumes a silent failure and dials again (as cloudflared does). Two intervals more
-   * than the relay allows itself: the relay forgives its own stalls of up to `missed` intervals
-   * (see HeartbeatMonitor) and pings an interval apart, so a frozen-then-resumed relay is not
-   * taken for a dead one. A tick of ours that fires late means we stalled, not the relay: no
-   * verdict on it.
-   */
-  #watchRelayHeartbeat(ws: WebSocket): void {
-    let lastPing = Date.now();
-    ws.on('ping', () => (lastPing = Date.now()));
-    let stop: (() => void) | undefined;
-    ws.once('open', () => {
-      lastPing = Date.now();
-      stop = everyInterval(this.#heartbeat.intervalMs, (stalledMs) => {
-        const { intervalMs, missed } = this.#heartbeat;
-        if (stalledMs > 0) return;
-        if (Date.now() - lastPing > intervalMs * (missed + 2)) {
-          this.#log.warn('no heartbeat from the relay; reconnecting');
-          ws.terminate();
-        }
-      });
-    });
-    ws.once('close', () => stop?.());
   }
 
   /** Shows our data token on the HTTP/2 session at once, so the relay counts it as authenticated. */

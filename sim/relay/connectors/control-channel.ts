@@ -11,27 +11,8 @@ import { ChannelSessions } from './channel-sessions.ts';
 import type { DispatchTarget } from '../dispatch/group-dispatcher.ts';
 import { ReleasedIds } from './released-ids.ts';
 import type { DispatchedWork, WorkOwner } from '../dispatch/dispatched-work.ts';
-import type { ChannelRegistry } from './channel-registry.ts';
-import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
-import type { GroupDispatcher } from '../dispatch/group-dispatcher.ts';
-import type { WorkRegistry } from '../dispatch/work-registry.ts';
-import type { RelayConfig } from '../relay-config.ts';
-import type { RelayMetrics } from '../relay-metrics.ts';
-import type { PublishedAppConfig } from '../../protocol/messages.ts';
 import type { Heartbeating } from './heartbeat-monitor.ts';
-
-/** What a control channel uses of the relay: the slice of config and the shared parts it needs. */
-export interface ChannelDeps {
-  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>;
-  readonly log: Logger;
-  readonly metrics: RelayMetrics;
-  readonly work: WorkRegistry;
-  readonly channels: ChannelRegistry<ControlChannel>;
-  readonly heartbeats: HeartbeatMonitor;
-  dispatcher(group: string): GroupDispatcher<DispatchedWork, ControlChannel> | undefined;
-  appsOfGroup(group: string): PublishedAppConfig[];
-  report(action: string, target: string, detail?: string): void;
-}
+import type { ChannelDeps } from './channel-deps.ts';
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
 
@@ -61,13 +42,13 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   /** This connector's HTTP/2 data-plane sessions; they die with the channel. */
   readonly #sessions: ChannelSessions;
   readonly #ws: WebSocket;
-  readonly #ctx: ChannelDeps;
+  readonly #ctx: ChannelDeps<ControlChannel>;
   #log: Logger;
 
   /** With mutual TLS, the connector id its certificate proves; hello must name the same. */
   readonly #certifiedId: string | undefined;
 
-  constructor(ws: WebSocket, ctx: ChannelDeps, certifiedId?: string) {
+  constructor(ws: WebSocket, ctx: ChannelDeps<ControlChannel>, certifiedId?: string) {
     this.#ws = ws;
     this.#certifiedId = certifiedId;
     this.#sessions = new ChannelSessions(certifiedId);

@@ -55,3 +55,10 @@ test('no import circles between source files', () => {
   const cycle = findCycle(graph);
   assert.equal(cycle, undefined, `import circle: ${cycle?.map((f) => relative('.', f)).join(' -> ')}`);
 });
+
+test('no source file is over 250 lines (one responsibility each)', () => {
+  const long = SOURCE_DIRS.flatMap(sourceFiles)
+    .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 }))
+    .filter((f) => f.lines > 250);
+  assert.deepEqual(long, []);
+});

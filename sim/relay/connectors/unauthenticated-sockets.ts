@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { ENDPOINT_REFUSALS } from '../relay-metrics.ts';
+import { systemClock, type Clock } from '../../common/clock.ts';
 
 export interface UnauthenticatedLimits {
   /** A connection must present a valid credential within this long, or it is cut. */
@@ -25,10 +26,12 @@ function keyOf(socket: Pick<net.Socket, 'remoteAddress' | 'remotePort'>): string
 export class UnauthenticatedSockets {
   readonly #limits: UnauthenticatedLimits;
   readonly #onRefused: (reason: Refusal) => void;
-  readonly #pending = new Map<string, NodeJS.Timeout>();
+  readonly #pending = new Map<string, unknown>();
+  readonly #clock: Clock;
 
-  constructor(limits: UnauthenticatedLimits, onRefused: (reason: Refusal) => void) {
+  constructor(limits: UnauthenticatedLimits, onRefused: (reason: Refusal) => void, clock: Clock = systemClock) {
     this.#limits = limits;
+    this.#clock = clock;
     this.#onRefused = onRefused;
   }
 
@@ -44,7 +47,7 @@ export class UnauthenticatedSockets {
       return false;
     }
     const key = keyOf(socket);
-    const timer = setTimeout(() => {
+    const timer = this.#clock.setTimeout(() => {
       this.#pending.delete(key);
       this.#onRefused('handshake_timeout');
       socket.destroy();
@@ -63,12 +66,12 @@ export class UnauthenticatedSockets {
   #release(key: string): void {
     const timer = this.#pending.get(key);
     if (timer === undefined) return;
-    clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
     this.#pending.delete(key);
   }
 
   close(): void {
-    for (const timer of this.#pending.values()) clearTimeout(timer);
+    for (const timer of this.#pending.values()) this.#clock.clearTimeout(timer);
     this.#pending.clear();
   }
 }

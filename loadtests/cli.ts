@@ -19,7 +19,9 @@ import { parseTopology } from '../sim/cluster/topology.ts';
 const USAGE = `usage: npm run load -- <profile> [options]
 
 profiles:
-${Object.values(PROFILES).map((p) => `  ${p.name.padEnd(12)} ${p.measures}`).join('\n')}
+${Object.values(PROFILES)
+  .map((p) => `  ${p.name.padEnd(12)} ${p.measures}`)
+  .join('\n')}
 
 options:
   --duration D      run length: 30s, 2m or seconds (default: the profile's)
@@ -55,7 +57,8 @@ function seconds(text: string, name: string): number {
 function positive(text: string | undefined, name: string, fallback: number, allowZero = false): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number; got ${text}`);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
+    usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number; got ${text}`);
   return value;
 }
 
@@ -141,9 +144,7 @@ try {
   if (err instanceof ThresholdError) usageError(err.message);
   throw err;
 }
-const compare = cli.compare
-  ? await readRun(cli.compare).catch((err: Error) => usageError(`--compare ${cli.compare}: ${err.message}`))
-  : undefined;
+const compare = cli.compare ? await readRun(cli.compare).catch((err: Error) => usageError(`--compare ${cli.compare}: ${err.message}`)) : undefined;
 const say = (line: string) => {
   if (!cli.quiet) process.stderr.write(`${line}\n`);
 };
@@ -177,7 +178,19 @@ say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions 
 let summary: Summary;
 try {
   const result = await runProfile(
-    { profile: cli.profile, durationS: cli.durationS, rate: cli.rate, sessions: cli.sessions, connections: cli.connections, closed: cli.closed, workers: cli.workers, thresholds, metricsPort: cli.metricsPort, metricsHost: cli.metricsHost, progress: say },
+    {
+      profile: cli.profile,
+      durationS: cli.durationS,
+      rate: cli.rate,
+      sessions: cli.sessions,
+      connections: cli.connections,
+      closed: cli.closed,
+      workers: cli.workers,
+      thresholds,
+      metricsPort: cli.metricsPort,
+      metricsHost: cli.metricsHost,
+      progress: say,
+    },
     target,
   );
   const base = buildSummary(runId, cli.profile.name, target.url, options, result);
@@ -198,7 +211,8 @@ function summaryLine(s: Summary): string {
     `${s.profile}: ${s.http.requests} requests, ${s.http.errors} errors, ${s.http.rps} req/s, p50 ${s.http.latencyMs.p50} ms, p99 ${s.http.latencyMs.p99} ms`,
   ];
   if (s.ws) parts.push(`ws ${s.ws.sessions} sessions, rtt p99 ${s.ws.rttMs.p99} ms, dropped ${s.ws.dropped}, reconnected ${s.ws.reconnected}`);
-  if (s.failover) parts.push(`failover detection ${s.failover.detectionMs ?? '–'} ms, recovery ${s.failover.recoveryMs ?? '–'} ms, retried ${s.failover.retriedRequests}`);
+  if (s.failover)
+    parts.push(`failover detection ${s.failover.detectionMs ?? '–'} ms, recovery ${s.failover.recoveryMs ?? '–'} ms, retried ${s.failover.retriedRequests}`);
   parts.push(`thresholds ${s.thresholds.filter((t) => t.ok).length}/${s.thresholds.length} passed`);
   return parts.join('; ');
 }

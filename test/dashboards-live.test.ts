@@ -18,60 +18,108 @@ interface Panel {
 const binary = findPrometheus();
 
 /** Grafana's variables, given the values "all" would give them. */
-const concrete = (expr: string) => expr.replaceAll('$__rate_interval', '20s').replaceAll('$__interval', '20s').replace(/\$[a-z]+/g, '.*');
+const concrete = (expr: string) =>
+  expr
+    .replaceAll('$__rate_interval', '20s')
+    .replaceAll('$__interval', '20s')
+    .replace(/\$[a-z]+/g, '.*');
 const metricNames = (expr: string) =>
   [...expr.replace(/"[^"]*"/g, '""').matchAll(/\b([a-z_][a-z0-9_]*)(?=\{|\[|\)|\s*$)/g)]
     .map((m) => m[1]!)
-    .filter((name) => /_(total|seconds|bytes|active|depth|inflight|connectors|channels|requests|peak)(_bucket|_sum|_count)?$|^(relay|connector|backend|loadgen|sim|process|nodejs)_/.test(name));
+    .filter((name) =>
+      /_(total|seconds|bytes|active|depth|inflight|connectors|channels|requests|peak)(_bucket|_sum|_count)?$|^(relay|connector|backend|loadgen|sim|process|nodejs)_/.test(
+        name,
+      ),
+    );
 
-test('every panel returns data from a real Prometheus scraping a sim under load with a fault', { skip: binary ? false : 'prometheus is not installed (apt-get install prometheus; .ci/run installs it)', timeout: 180_000 }, async () => {
-  const sim = await startSim({
-    groups: [{ name: 'default', connectors: 3 }, { name: 'empty', connectors: 0 }],
-    apps: [{ name: 'echo', group: 'default' }, { name: 'ghost', group: 'empty' }],
-    dispatch: { policy: 'random', queueLimit: 1000, queueTimeoutMs: 500 },
-  });
-  const loadgenPort = await unusedPort();
-  const prometheusPort = await unusedPort();
-  const prometheus = new LocalPrometheus(binary!, sim.view.controlUrl, `127.0.0.1:${prometheusPort}`, `127.0.0.1:${loadgenPort}`);
-  await prometheus.start();
-  try {
-    // A rejected request, so relay_queue_rejected_total has a series.
-    const ghost = await request(sim.publicUrl, `ghost.localhost:${new URL(sim.publicUrl).port}`, { path: '/echo' });
-    assert.equal(ghost.status, 504);
-    // A mixed load run (HTTP, uploads, downloads, WebSockets) with a connector killed half-way.
-    const killAt = setTimeout(() => void fault(sim.view.controlUrl, { action: 'kill', target: 'connector:default-3' }), 6000);
-    const run = await runLoadCli(['mixed', '--duration', '14s', '--rate', '80', '--sessions', '40', '--target', sim.publicUrl, '--control', sim.view.controlUrl, '--metrics-port', String(loadgenPort), '--quiet'], { timeoutMs: 90_000 });
-    clearTimeout(killAt);
-    assert.ok(run.runDir, run.stderr);
+test(
+  'every panel returns data from a real Prometheus scraping a sim under load with a fault',
+  { skip: binary ? false : 'prometheus is not installed (apt-get install prometheus; .ci/run installs it)', timeout: 180_000 },
+  async () => {
+    const sim = await startSim({
+      groups: [
+        { name: 'default', connectors: 3 },
+        { name: 'empty', connectors: 0 },
+      ],
+      apps: [
+        { name: 'echo', group: 'default' },
+        { name: 'ghost', group: 'empty' },
+      ],
+      dispatch: { policy: 'random', queueLimit: 1000, queueTimeoutMs: 500 },
+    });
+    const loadgenPort = await unusedPort();
+    const prometheusPort = await unusedPort();
+    const prometheus = new LocalPrometheus(binary!, sim.view.controlUrl, `127.0.0.1:${prometheusPort}`, `127.0.0.1:${loadgenPort}`);
+    await prometheus.start();
+    try {
+      // A rejected request, so relay_queue_rejected_total has a series.
+      const ghost = await request(sim.publicUrl, `ghost.localhost:${new URL(sim.publicUrl).port}`, { path: '/echo' });
+      assert.equal(ghost.status, 504);
+      // A mixed load run (HTTP, uploads, downloads, WebSockets) with a connector killed half-way.
+      const killAt = setTimeout(() => void fault(sim.view.controlUrl, { action: 'kill', target: 'connector:default-3' }), 6000);
+      const run = await runLoadCli(
+        [
+          'mixed',
+          '--duration',
+          '14s',
+          '--rate',
+          '80',
+          '--sessions',
+          '40',
+          '--target',
+          sim.publicUrl,
+          '--control',
+          sim.view.controlUrl,
+          '--metrics-port',
+          String(loadgenPort),
+          '--quiet',
+        ],
+        { timeoutMs: 90_000 },
+      );
+      clearTimeout(killAt);
+      assert.ok(run.runDir, run.stderr);
 
-    // Every metric a panel names must exist in a live scrape of the sim and the load runner.
-    const live = new Set<string>();
-    for (const url of [...sim.view.relays, ...sim.view.connectors.filter((c) => c.state !== 'exited'), ...sim.view.backends].map((c) => c.metricsUrl).concat(`${sim.view.controlUrl}/metrics`)) {
-      const text = await fetch(url).then((r) => r.text(), () => '');
-      for (const s of parsePromText(text)) live.add(s.name);
-    }
-    const loadgenSeries = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/label/__name__/values`).then((r) => r.json() as Promise<{ data: string[] }>);
-    for (const name of loadgenSeries.data.filter((n) => n.startsWith('loadgen_'))) live.add(name);
-
-    const empty: string[] = [];
-    for (const name of Object.keys(DASHBOARDS)) {
-      const dashboard = JSON.parse(await readFile(`${DASHBOARD_DIR}${name}.json`, 'utf8')) as { panels: Panel[]; annotations?: { list: { expr?: string }[] } };
-      const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...(dashboard.annotations?.list ?? []).flatMap((a) => (a.expr ? [a.expr] : []))];
-      for (const expr of exprs) for (const metric of metricNames(expr)) assert.ok(live.has(metric), `${name}: ${metric} in "${expr}" is not exported by any component`);
-      for (const panel of dashboard.panels) {
-        let rows = 0;
-        for (const target of panel.targets ?? []) {
-          const end = Math.floor(Date.now() / 1000);
-          const url = `http://127.0.0.1:${prometheusPort}/api/v1/query_range?query=${encodeURIComponent(concrete(target.expr))}&start=${end - 60}&end=${end}&step=2`;
-          const answer = (await (await fetch(url)).json()) as { status: string; error?: string; data: { result: unknown[] } };
-          assert.equal(answer.status, 'success', `${name}/${panel.title}: ${answer.error}`);
-          rows += answer.data.result.length;
-        }
-        if (rows === 0) empty.push(`${name}/${panel.title}`);
+      // Every metric a panel names must exist in a live scrape of the sim and the load runner.
+      const live = new Set<string>();
+      for (const url of [...sim.view.relays, ...sim.view.connectors.filter((c) => c.state !== 'exited'), ...sim.view.backends]
+        .map((c) => c.metricsUrl)
+        .concat(`${sim.view.controlUrl}/metrics`)) {
+        const text = await fetch(url).then(
+          (r) => r.text(),
+          () => '',
+        );
+        for (const s of parsePromText(text)) live.add(s.name);
       }
+      const loadgenSeries = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/label/__name__/values`).then((r) => r.json() as Promise<{ data: string[] }>);
+      for (const name of loadgenSeries.data.filter((n) => n.startsWith('loadgen_'))) live.add(name);
+
+      const empty: string[] = [];
+      for (const name of Object.keys(DASHBOARDS)) {
+        const dashboard = JSON.parse(await readFile(`${DASHBOARD_DIR}${name}.json`, 'utf8')) as {
+          panels: Panel[];
+          annotations?: { list: { expr?: string }[] };
+        };
+        const exprs = [
+          ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+          ...(dashboard.annotations?.list ?? []).flatMap((a) => (a.expr ? [a.expr] : [])),
+        ];
+        for (const expr of exprs)
+          for (const metric of metricNames(expr)) assert.ok(live.has(metric), `${name}: ${metric} in "${expr}" is not exported by any component`);
+        for (const panel of dashboard.panels) {
+          let rows = 0;
+          for (const target of panel.targets ?? []) {
+            const end = Math.floor(Date.now() / 1000);
+            const url = `http://127.0.0.1:${prometheusPort}/api/v1/query_range?query=${encodeURIComponent(concrete(target.expr))}&start=${end - 60}&end=${end}&step=2`;
+            const answer = (await (await fetch(url)).json()) as { status: string; error?: string; data: { result: unknown[] } };
+            assert.equal(answer.status, 'success', `${name}/${panel.title}: ${answer.error}`);
+            rows += answer.data.result.length;
+          }
+          if (rows === 0) empty.push(`${name}/${panel.title}`);
+        }
+      }
+      assert.deepEqual(empty, [], 'panels without data');
+    } finally {
+      await prometheus.close();
     }
-    assert.deepEqual(empty, [], 'panels without data');
-  } finally {
-    await prometheus.close();
-  }
-});
+  },
+);

@@ -42,8 +42,14 @@ test('npm run dashboards reproduces the committed JSON byte for byte', async () 
 test('there are four dashboards with template variables and a fault annotation', () => {
   assert.deepEqual(dashboards.map(([n]) => n).sort(), ['connector-groups', 'load-test', 'node-runtime', 'relay-overview']);
   const overview = dashboards.find(([n]) => n === 'relay-overview')![1];
-  assert.deepEqual(overview.templating?.list.map((v) => v.name), ['group', 'app']);
-  assert.deepEqual(dashboards.find(([n]) => n === 'connector-groups')![1].templating?.list.map((v) => v.name), ['group', 'connector']);
+  assert.deepEqual(
+    overview.templating?.list.map((v) => v.name),
+    ['group', 'app'],
+  );
+  assert.deepEqual(
+    dashboards.find(([n]) => n === 'connector-groups')![1].templating?.list.map((v) => v.name),
+    ['group', 'connector'],
+  );
   assert.match(overview.annotations?.list[0]?.expr ?? '', /sim_fault_events_total/);
 });
 
@@ -54,7 +60,11 @@ test('panel ids are unique and every gridPos fits 24 columns without overlap', (
     for (const p of d.panels) assert.ok(p.gridPos.x >= 0 && p.gridPos.x + p.gridPos.w <= 24, `${name}/${p.title} exceeds 24 columns`);
     for (const [i, a] of d.panels.entries()) {
       for (const b of d.panels.slice(i + 1)) {
-        const overlap = a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w && a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
+        const overlap =
+          a.gridPos.x < b.gridPos.x + b.gridPos.w &&
+          b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+          a.gridPos.y < b.gridPos.y + b.gridPos.h &&
+          b.gridPos.y < a.gridPos.y + a.gridPos.h;
         assert.ok(!overlap, `${name}: "${a.title}" overlaps "${b.title}"`);
       }
     }
@@ -99,19 +109,28 @@ test('every quantile is histogram_quantile over sum by (le, ...) of rate(..._buc
 });
 
 const promtool = ['/usr/bin/promtool'].find((p) => existsSync(p));
-test('promtool accepts both Prometheus configs', { skip: promtool ? false : 'promtool is not installed (apt-get install prometheus; .ci/run installs it)' }, async () => {
-  for (const file of ['prometheus.yml', 'prometheus-local.yml']) {
-    const { stdout } = await run(promtool!, ['check', 'config', `${DASHBOARD_DIR}${file}`]);
-    assert.match(stdout, /SUCCESS/);
-  }
-});
+test(
+  'promtool accepts both Prometheus configs',
+  { skip: promtool ? false : 'promtool is not installed (apt-get install prometheus; .ci/run installs it)' },
+  async () => {
+    for (const file of ['prometheus.yml', 'prometheus-local.yml']) {
+      const { stdout } = await run(promtool!, ['check', 'config', `${DASHBOARD_DIR}${file}`]);
+      assert.match(stdout, /SUCCESS/);
+    }
+  },
+);
 
 const compose = ['/usr/bin/docker-compose'].find((p) => existsSync(p));
-test('docker-compose validates docker-compose.yml', { skip: compose ? false : 'docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)' }, async () => {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const { stdout } = await run(compose!, ['-f', `${root}docker-compose.yml`, 'config', '--services']);
-  for (const service of ['relay', 'connector-default', 'connector-eu', 'backend', 'prometheus', 'grafana']) assert.match(stdout, new RegExp(`^${service}$`, 'm'));
-  const profiles = await run(compose!, ['-f', `${root}docker-compose.yml`, '--profile', 'load', '--profile', 'k6', 'config', '--services']);
-  assert.match(profiles.stdout, /^load$/m);
-  assert.match(profiles.stdout, /^k6$/m);
-});
+test(
+  'docker-compose validates docker-compose.yml',
+  { skip: compose ? false : 'docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)' },
+  async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const { stdout } = await run(compose!, ['-f', `${root}docker-compose.yml`, 'config', '--services']);
+    for (const service of ['relay', 'connector-default', 'connector-eu', 'backend', 'prometheus', 'grafana'])
+      assert.match(stdout, new RegExp(`^${service}$`, 'm'));
+    const profiles = await run(compose!, ['-f', `${root}docker-compose.yml`, '--profile', 'load', '--profile', 'k6', 'config', '--services']);
+    assert.match(profiles.stdout, /^load$/m);
+    assert.match(profiles.stdout, /^k6$/m);
+  },
+);

@@ -21,7 +21,10 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of SOURCE_DIRS.flatMap(sourceFiles)) {
     const text = readFileSync(join(ROOT, file), 'utf8');
-    graph.set(file, [...text.matchAll(IMPORT)].map((m) => normalize(join(dirname(file), m[1]!))));
+    graph.set(
+      file,
+      [...text.matchAll(IMPORT)].map((m) => normalize(join(dirname(file), m[1]!))),
+    );
   }
   return graph;
 }

@@ -6,7 +6,11 @@ export function loadTest(): DashboardBuilder {
   const g = new Grid();
   return relaySimDashboard('Load test', 'relay-sim-load-test')
     .annotation(faultAnnotation())
-    .withPanel(timeseries(g, 'Requests by scenario and outcome', 'reqps', [{ expr: `sum by (scenario, outcome) (${rate('loadgen_requests_total')})`, legend: '{{scenario}} {{outcome}}' }]))
+    .withPanel(
+      timeseries(g, 'Requests by scenario and outcome', 'reqps', [
+        { expr: `sum by (scenario, outcome) (${rate('loadgen_requests_total')})`, legend: '{{scenario}} {{outcome}}' },
+      ]),
+    )
     .withPanel(
       timeseries(g, 'Client latency (from intended send time)', 's', [
         { expr: quantile(0.5, 'loadgen_latency_seconds', ['scenario']), legend: 'p50 {{scenario}}' },

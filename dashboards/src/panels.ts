@@ -48,7 +48,13 @@ export function timeseries(grid: Grid, title: string, unit: string, queries: rea
   const { id, gridPos } = grid.next(width, height);
   const panel = new TimeseriesBuilder().id(id).gridPos(gridPos).title(title).unit(unit).datasource(DATASOURCE);
   queries.forEach((q, i) => {
-    panel.withTarget(new DataqueryBuilder().datasource(DATASOURCE).refId(String.fromCharCode(65 + i)).expr(q.expr).legendFormat(q.legend));
+    panel.withTarget(
+      new DataqueryBuilder()
+        .datasource(DATASOURCE)
+        .refId(String.fromCharCode(65 + i))
+        .expr(q.expr)
+        .legendFormat(q.legend),
+    );
   });
   return panel;
 }

@@ -41,13 +41,24 @@ const WARMUP_SECONDS = 2;
  * Closed-loop GETs on `url` after a warm-up, with `host` as the Host header. For https, autocannon
  * does not verify certificates (loopback only) and SNI names the app as a browser would.
  */
-export async function measureClosedLoop(name: string, url: string, options: { connections: number; durationS: number; host?: string }): Promise<ClosedLoopFigures> {
+export async function measureClosedLoop(
+  name: string,
+  url: string,
+  options: { connections: number; durationS: number; host?: string },
+): Promise<ClosedLoopFigures> {
   const { connections, durationS, host } = options;
   process.stderr.write(`  ${name}: warm-up ${WARMUP_SECONDS} s, then ${connections} connections for ${durationS} s ...\n`);
   const target = { url, connections, headers: host ? { host } : {}, ...(url.startsWith('https:') && host ? { servername: host.replace(/:\d+$/, '') } : {}) };
   await autocannon({ ...target, duration: WARMUP_SECONDS });
   const result = await autocannon({ ...target, duration: durationS });
-  const figures = { name, requestsPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const figures = {
+    name,
+    requestsPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
   process.stderr.write(`    ${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms\n`);
   return figures;
 }

@@ -57,7 +57,9 @@ async function step(url: string, workers: number, rate: number) {
     latencyMs: latency.summary(),
   };
   const sustainable = result.achieved >= 0.95 * rate && result.dropped === 0 && result.late <= 0.01 * sent && result.errors === 0 && result.latencyMs.p99 < 100;
-  process.stderr.write(`  ${workers} worker(s) at ${rate}/s: sent ${result.achieved}/s, late ${result.late}, p99 ${result.latencyMs.p99} ms ${sustainable ? 'ok' : 'NOT sustainable'}\n`);
+  process.stderr.write(
+    `  ${workers} worker(s) at ${rate}/s: sent ${result.achieved}/s, late ${result.late}, p99 ${result.latencyMs.p99} ms ${sustainable ? 'ok' : 'NOT sustainable'}\n`,
+  );
   return { ...result, sustainable };
 }
 

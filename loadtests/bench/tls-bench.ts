@@ -73,8 +73,11 @@ await mkdir(values.out, { recursive: true });
 const file = `${values.out}/bench-tls-${report.at.replace(/[:.]/g, '-')}.json`;
 await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\n${'run'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}`);
-for (const f of runs) console.log(`${f.name.padEnd(34)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)}`);
-console.log(`\nGET throughput, tls on / tls off: ${report.ratios.tlsOnToOff}   (off/direct ${report.ratios.tlsOffToDirect}, on/direct ${report.ratios.tlsOnToDirect})`);
+for (const f of runs)
+  console.log(`${f.name.padEnd(34)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)}`);
+console.log(
+  `\nGET throughput, tls on / tls off: ${report.ratios.tlsOnToOff}   (off/direct ${report.ratios.tlsOffToDirect}, on/direct ${report.ratios.tlsOnToDirect})`,
+);
 console.log(`written to ${file}`);
 const failed = runs.filter((f) => f.non2xx > 0 || f.errors > 0);
 if (failed.length > 0) {

@@ -24,7 +24,12 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
-const { sessions, duration: durationS, max: maxSessions, rounds } = positiveIntegers({ sessions: values.sessions, duration: values.duration, max: values.max, rounds: values.rounds });
+const {
+  sessions,
+  duration: durationS,
+  max: maxSessions,
+  rounds,
+} = positiveIntegers({ sessions: values.sessions, duration: values.duration, max: values.max, rounds: values.rounds });
 
 const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,7 +113,9 @@ try {
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nRTT at ${sessions} sessions x 1 msg/s, median of ${rounds} rounds   p50 ms   p99 ms`);
   console.log(`  direct                          ${String(direct.rttMs.p50).padStart(6)}   ${String(direct.rttMs.p99).padStart(6)}`);
-  console.log(`  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}   (p99 ${report.rtt.p99Ratio}x direct)`);
+  console.log(
+    `  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}   (p99 ${report.rtt.p99Ratio}x direct)`,
+  );
   console.log(`  p99 ratio per round: ${report.rtt.rounds.map((r) => `${r.p99Ratio}x`).join(', ')}`);
   console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
   console.log(`written to ${file}`);

@@ -51,7 +51,12 @@ test('arrivals beyond maxInFlight are dropped and counted; errors are counted by
 });
 
 test('a ramp plan sends more towards its end', async () => {
-  const runner = new OpenModelRunner({ pattern: { kind: 'ramp', from: 10, to: 190 }, durationMs: 2000, maxInFlight: 1000, send: async () => ({ status: 200 }) });
+  const runner = new OpenModelRunner({
+    pattern: { kind: 'ramp', from: 10, to: 190 },
+    durationMs: 2000,
+    maxInFlight: 1000,
+    send: async () => ({ status: 200 }),
+  });
   await runner.run();
   const [first, second] = runner.intervals;
   assert.ok(second!.sent > first!.sent * 2, `first second ${first!.sent}, second ${second!.sent}`);

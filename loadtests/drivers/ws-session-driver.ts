@@ -184,10 +184,13 @@ export class WsSessionDriver {
     };
     // A random phase spreads sessions over the interval instead of sending in lockstep.
     const rampLeftMs = Math.max(0, this.#sendingFrom - performance.now());
-    session.sender = setTimeout(() => {
-      send();
-      session.sender = setInterval(send, intervalMs);
-    }, rampLeftMs + Math.random() * intervalMs);
+    session.sender = setTimeout(
+      () => {
+        send();
+        session.sender = setInterval(send, intervalMs);
+      },
+      rampLeftMs + Math.random() * intervalMs,
+    );
   }
 
   #onEcho(session: DriverSession, data: Buffer): void {

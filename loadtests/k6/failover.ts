@@ -7,7 +7,15 @@ import { CONTROL, TARGET, hostHeaders } from './common.ts';
 
 export const options: Options = {
   scenarios: {
-    get: { executor: 'constant-arrival-rate', rate: Number(__ENV.RATE ?? 150), timeUnit: '1s', duration: '45s', preAllocatedVUs: 50, maxVUs: 1000, exec: 'get' },
+    get: {
+      executor: 'constant-arrival-rate',
+      rate: Number(__ENV.RATE ?? 150),
+      timeUnit: '1s',
+      duration: '45s',
+      preAllocatedVUs: 50,
+      maxVUs: 1000,
+      exec: 'get',
+    },
     kill: { executor: 'shared-iterations', vus: 1, iterations: 1, startTime: '10s', exec: 'kill' },
     pause: { executor: 'shared-iterations', vus: 1, iterations: 1, startTime: '25s', exec: 'pause' },
     resume: { executor: 'shared-iterations', vus: 1, iterations: 1, startTime: '35s', exec: 'resume' },

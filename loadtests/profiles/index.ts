@@ -40,7 +40,8 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   failover: {
     name: 'failover',
-    measures: 'GET, POST and WebSocket traffic through a connector kill (10 s), a pause (25 s) and its resume (35 s): detection, recovery, failed and retried requests.',
+    measures:
+      'GET, POST and WebSocket traffic through a connector kill (10 s), a pause (25 s) and its resume (35 s): detection, recovery, failed and retried requests.',
     defaults: { durationS: 45, rate: 150, sessions: 200, connections: 50 },
     arrival: 'constant',
     topology: { ...echoApp, heartbeat: { intervalMs: 1000, missed: 3 }, dispatch: { policy: 'random' as const, queueLimit: 5000, queueTimeoutMs: 10_000 } },

@@ -26,7 +26,11 @@ export function charts(run: RunData, compare?: RunData): ChartSpec[] {
       title: 'Throughput',
       xLabel: 'seconds',
       yLabel: 'requests / s',
-      series: [{ name: 'ok / s', points: per((s) => s.http.ok) }, { name: 'errors / s', points: per((s) => s.http.errors) }, ...other((s) => s.http.ok, 'ok / s')],
+      series: [
+        { name: 'ok / s', points: per((s) => s.http.ok) },
+        { name: 'errors / s', points: per((s) => s.http.errors) },
+        ...other((s) => s.http.ok, 'ok / s'),
+      ],
       markers,
     },
     {
@@ -47,7 +51,9 @@ export function charts(run: RunData, compare?: RunData): ChartSpec[] {
       title: 'Errors by code',
       xLabel: 'seconds',
       yLabel: 'errors / s',
-      series: codes.length ? codes.map((code) => ({ name: code, points: per((s) => s.http.byErrorCode[code] ?? 0) })) : [{ name: 'none', points: per(() => 0) }],
+      series: codes.length
+        ? codes.map((code) => ({ name: code, points: per((s) => s.http.byErrorCode[code] ?? 0) }))
+        : [{ name: 'none', points: per(() => 0) }],
       markers,
     },
     {
@@ -90,7 +96,9 @@ export function charts(run: RunData, compare?: RunData): ChartSpec[] {
 }
 
 /** Measured mean queue wait against offered load, with the M/M/c (Erlang C) prediction overlaid. */
-export function queueingModel(run: RunData): { servers: number; serviceMs: number; points: { offered: number; measuredMs: number; predictedMs: number | null }[] } | undefined {
+export function queueingModel(
+  run: RunData,
+): { servers: number; serviceMs: number; points: { offered: number; measuredMs: number; predictedMs: number | null }[] } | undefined {
   const servers = Number(run.summary.options['servers'] ?? 0);
   const services = run.samples.flatMap((s) => (s.relay?.serviceMeanMs ? [[s.relay.serviceMeanMs, s.relay.dispatched] as const] : []));
   const weight = services.reduce((n, [, w]) => n + w, 0);
@@ -164,12 +172,20 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
   ];
   if (s.faults.length) {
     lines.push('## Faults', '', '| at (s) | action | target | detection ms | recovery ms |', '|---|---|---|---|---|');
-    for (const f of s.failover?.perFault ?? []) lines.push(`| ${(f.atMs / 1000).toFixed(1)} | ${f.action} | ${f.target} | ${fmt(f.detectionMs)} | ${fmt(f.recoveryMs)} |`);
+    for (const f of s.failover?.perFault ?? [])
+      lines.push(`| ${(f.atMs / 1000).toFixed(1)} | ${f.action} | ${f.target} | ${fmt(f.detectionMs)} | ${fmt(f.recoveryMs)} |`);
     lines.push('');
   }
   const model = queueingModel(run);
   if (model) {
-    lines.push('## Queueing vs Erlang C', '', `c = ${model.servers} slots, measured mean service time ${model.serviceMs.toFixed(1)} ms.`, '', '| offered req/s | measured wait ms | M/M/c wait ms |', '|---|---|---|');
+    lines.push(
+      '## Queueing vs Erlang C',
+      '',
+      `c = ${model.servers} slots, measured mean service time ${model.serviceMs.toFixed(1)} ms.`,
+      '',
+      '| offered req/s | measured wait ms | M/M/c wait ms |',
+      '|---|---|---|',
+    );
     for (const p of model.points) lines.push(`| ${p.offered} | ${fmt(p.measuredMs)} | ${fmt(p.predictedMs)} |`);
     lines.push('');
   }
@@ -181,11 +197,17 @@ export function renderHtml(run: RunData, compare?: RunData): string {
   const s = run.summary;
   const table = (rows: [string, unknown][]) => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td></tr>`).join('')}</table>`;
   const compareTable = compare
-    ? `<h2>Compared with ${esc(compare.summary.runId)}</h2><table><tr><th>figure</th><th>this run</th><th>${esc(compare.summary.runId)}</th></tr>${summaryRows(s)
+    ? `<h2>Compared with ${esc(compare.summary.runId)}</h2><table><tr><th>figure</th><th>this run</th><th>${esc(compare.summary.runId)}</th></tr>${summaryRows(
+        s,
+      )
         .map(([k, v], i) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td><td>${esc(fmt(summaryRows(compare.summary)[i]![1]))}</td></tr>`)
         .join('')}</table>`
     : '';
-  const thresholds = s.thresholds.map((t) => `<tr class="${t.ok ? 'pass' : 'fail'}"><td><code>${esc(t.expr)}</code></td><td>${esc(fmt(t.value))}</td><td>${t.ok ? 'pass' : 'FAIL'}</td></tr>`).join('');
+  const thresholds = s.thresholds
+    .map(
+      (t) => `<tr class="${t.ok ? 'pass' : 'fail'}"><td><code>${esc(t.expr)}</code></td><td>${esc(fmt(t.value))}</td><td>${t.ok ? 'pass' : 'FAIL'}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(s.profile)} ${esc(s.runId)}</title>
 <style>

@@ -86,21 +86,31 @@ export function buildSummary(runId: string, profile: string, target: string, opt
       ...(closed ? { closedLoop: closed } : {}),
     },
     ws: result.ws
-      ? { sessions: result.ws.sessions.opened, messages: result.ws.messages.echoed, rttMs: percentiles(result.ws.rttMs), dropped: result.ws.dropped, reconnected: result.ws.reconnected }
+      ? {
+          sessions: result.ws.sessions.opened,
+          messages: result.ws.messages.echoed,
+          rttMs: percentiles(result.ws.rttMs),
+          dropped: result.ws.dropped,
+          reconnected: result.ws.reconnected,
+        }
       : null,
     relay: result.relayTotals,
     faults: result.faults.map((f) => ({ at: Math.round(f.atMs), action: f.action, target: f.target, ok: f.ok })),
     events: result.events,
     failover: hasFaults
       ? {
-          detectionMs: maxOrNull(result.failover.filter((f) => f.detectionMs !== null || ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.detectionMs)),
+          detectionMs: maxOrNull(
+            result.failover.filter((f) => f.detectionMs !== null || ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.detectionMs),
+          ),
           recoveryMs: maxOrNull(result.failover.filter((f) => ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.recoveryMs)),
           failedRequests: errors,
           retriedRequests: result.relayTotals.retries,
           perFault: result.failover,
         }
       : null,
-    scenarios: Object.fromEntries(Object.entries(result.scenarios).map(([name, r]) => [name, { requests: r.sent, ok: r.ok, errors: r.errors, latencyMs: r.latencyMs }])),
+    scenarios: Object.fromEntries(
+      Object.entries(result.scenarios).map(([name, r]) => [name, { requests: r.sent, ok: r.ok, errors: r.errors, latencyMs: r.latencyMs }]),
+    ),
   };
 }
 

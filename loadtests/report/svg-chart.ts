@@ -56,7 +56,9 @@ export function svgChart(spec: ChartSpec): string {
     parts.push(`<text x="${sx(x)}" y="${PAD.top + h + 14}" font-size="10" text-anchor="middle">${Number(x.toPrecision(3))}</text>`);
   }
   parts.push(`<text x="${PAD.left + w / 2}" y="${HEIGHT - 4}" font-size="11" text-anchor="middle">${esc(spec.xLabel)}</text>`);
-  parts.push(`<text x="12" y="${PAD.top + h / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${PAD.top + h / 2})">${esc(spec.yLabel)}</text>`);
+  parts.push(
+    `<text x="12" y="${PAD.top + h / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${PAD.top + h / 2})">${esc(spec.yLabel)}</text>`,
+  );
   for (const marker of spec.markers ?? []) {
     parts.push(`<line class="fault" x1="${sx(marker.x)}" y1="${PAD.top}" x2="${sx(marker.x)}" y2="${PAD.top + h}" stroke="#c00" stroke-dasharray="4 3"/>`);
     parts.push(`<text x="${sx(marker.x) + 3}" y="${PAD.top + 10}" font-size="10" fill="#c00">${esc(marker.label)}</text>`);

@@ -28,9 +28,22 @@ export function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: Ws
   const measured = (v: number) => (summary.count > 0 ? v : null);
   const wsReport = ws?.report();
   return thresholdValues({
-    http: { requests, errors, latencyMs: { p50: measured(summary.p50), p90: measured(summary.p90), p99: measured(summary.p99), p999: measured(summary.p999), max: measured(summary.max) } },
+    http: {
+      requests,
+      errors,
+      latencyMs: {
+        p50: measured(summary.p50),
+        p90: measured(summary.p90),
+        p99: measured(summary.p99),
+        p999: measured(summary.p999),
+        max: measured(summary.max),
+      },
+    },
     ws: wsReport && {
-      rttMs: wsReport.rttMs.count > 0 ? { p50: wsReport.rttMs.p50, p90: wsReport.rttMs.p90, p99: wsReport.rttMs.p99, p999: wsReport.rttMs.p999, max: wsReport.rttMs.max } : { p50: null, p90: null, p99: null, p999: null, max: null },
+      rttMs:
+        wsReport.rttMs.count > 0
+          ? { p50: wsReport.rttMs.p50, p90: wsReport.rttMs.p90, p99: wsReport.rttMs.p99, p999: wsReport.rttMs.p999, max: wsReport.rttMs.max }
+          : { p50: null, p90: null, p99: null, p999: null, max: null },
       dropped: wsReport.dropped,
     },
   });
@@ -55,7 +68,13 @@ export function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
   });
 }
 
-export function progressLine(second: number, runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined, faults: readonly InjectedFault[], relay: RelaySecond | null | undefined): string {
+export function progressLine(
+  second: number,
+  runners: ReadonlyMap<string, OpenModelRunner>,
+  ws: WsSessionDriver | undefined,
+  faults: readonly InjectedFault[],
+  relay: RelaySecond | null | undefined,
+): string {
   let sent = 0;
   let errors = 0;
   let p99 = 0;
@@ -76,7 +95,9 @@ export function progressLine(second: number, runners: ReadonlyMap<string, OpenMo
 /** Resident memory of every component the run knows, in MiB (for soak runs). */
 export async function memoryOf(target: RunTarget): Promise<Record<string, number>> {
   const entries = await Promise.all(
-    target.componentMetrics.map(async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const),
+    target.componentMetrics.map(
+      async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const,
+    ),
   );
   return Object.fromEntries(entries);
 }

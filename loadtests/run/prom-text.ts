@@ -64,7 +64,5 @@ export function histogramBuckets(samples: readonly Sample[], name: string, match
 
 /** Sum of every sample of `name` whose labels include `match`. */
 export function metricSum(samples: readonly Sample[], name: string, match: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 }

@@ -25,8 +25,6 @@ export interface RunTarget extends LoadTarget {
   close(): Promise<void>;
 }
 
-
-
 /** Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default). */
 export async function embeddedTarget(profile: Profile, topologyPath: string | undefined, onProgress: (m: string) => void): Promise<RunTarget> {
   const topology = topologyPath
@@ -57,7 +55,9 @@ export async function externalTarget(url: string, controlUrl: string | undefined
   try {
     await probe(origin, ca);
   } catch (err) {
-    throw new TargetUnreachableError(`cannot reach ${url}: ${(err as Error).message}. Start the sim (npm run sim) or check --target${origin.protocol === 'https:' ? ' and --ca' : ''}.`);
+    throw new TargetUnreachableError(
+      `cannot reach ${url}: ${(err as Error).message}. Start the sim (npm run sim) or check --target${origin.protocol === 'https:' ? ' and --ca' : ''}.`,
+    );
   }
   let topology: TopologyView | undefined;
   if (controlUrl) {

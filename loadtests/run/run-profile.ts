@@ -12,7 +12,7 @@ import { RelaySampler, type RelaySecond } from './relay-sampler.ts';
 import type { RunTarget } from './run-context.ts';
 import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
-import { ControlClient } from '../../sim/cluster/control-client.ts';
+import { fetchEvents, injectFault } from './run-faults.ts';
 import { liveValues, memoryOf, mergeIntervals, progressLine } from './live-figures.ts';
 
 export interface RunSettings {
@@ -85,9 +85,9 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
   ws?.start();
 
-  const timers = (profile.faults ?? []).filter((f) => f.atS * 1000 < durationMs).map((f) =>
-    setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000),
-  );
+  const timers = (profile.faults ?? [])
+    .filter((f) => f.atS * 1000 < durationMs)
+    .map((f) => setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000));
   if ((profile.faults ?? []).length > 0 && !target.controlUrl) settings.progress('no --control URL: the fault plan is skipped');
 
   let second = 0;
@@ -127,7 +127,17 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     const summary = interval.latency.summary();
     return {
       t: i,
-      http: { sent: interval.sent, ok: interval.ok, errors: interval.errors, bytes: interval.bytes, p50: summary.p50, p90: summary.p90, p99: summary.p99, max: summary.max, byErrorCode: interval.byErrorCode },
+      http: {
+        sent: interval.sent,
+        ok: interval.ok,
+        errors: interval.errors,
+        bytes: interval.bytes,
+        p50: summary.p50,
+        p90: summary.p90,
+        p99: summary.p99,
+        max: summary.max,
+        byErrorCode: interval.byErrorCode,
+      },
       ws: wsSamples[i] ?? null,
       relay: relaySamples[i] ?? null,
       ...(memory[i] ? { memoryMiB: memory[i] } : {}),
@@ -207,39 +217,27 @@ async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings,
     ...(target.origin.protocol === 'https:' ? { servername: target.hostOf(get.app).replace(/:\d+$/, '') } : {}),
     ...(settings.workers > 0 ? { workers: settings.workers } : {}),
   });
-  return { requests: result.requests.total, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
 }
-
-async function injectFault(target: RunTarget, fault: { action: string; target: string; params?: Record<string, unknown> }, atMs: number): Promise<InjectedFault> {
-  try {
-    const answer = await new ControlClient(target.controlUrl!).fault(fault);
-    return { atMs, action: fault.action, target: answer.target ?? fault.target, ok: answer.ok, ...(answer.error ? { detail: answer.error } : {}) };
-  } catch (err) {
-    return { atMs, action: fault.action, target: fault.target, ok: false, detail: (err as Error).message };
-  }
-}
-
-async function fetchEvents(controlUrl: string | undefined, runStartEpoch: number): Promise<RunEvent[]> {
-  if (!controlUrl) return [];
-  try {
-    const list = await new ControlClient(controlUrl).events();
-    return list
-      .map((e) => ({ tMs: Date.parse(e.at) - runStartEpoch, type: e.type, action: e.action, target: e.target, ...(e.detail ? { detail: e.detail } : {}) }))
-      .filter((e) => e.tMs >= 0);
-  } catch {
-    return [];
-  }
-}
-
 
 function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
   const ms = deadline - performance.now();
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

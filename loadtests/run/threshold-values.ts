@@ -16,7 +16,12 @@ export interface ThresholdFigures {
   };
   readonly ws?: { readonly rttMs: Percentiles; readonly dropped: number; readonly reconnected?: number; readonly sessions?: number } | null;
   readonly relay?: { readonly retries: number | null; readonly queueWaitP99Ms: number | null } | null;
-  readonly failover?: { readonly detectionMs: number | null; readonly recoveryMs: number | null; readonly failedRequests: number; readonly retriedRequests: number } | null;
+  readonly failover?: {
+    readonly detectionMs: number | null;
+    readonly recoveryMs: number | null;
+    readonly failedRequests: number;
+    readonly retriedRequests: number;
+  } | null;
 }
 
 /**

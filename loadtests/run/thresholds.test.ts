@@ -20,5 +20,8 @@ test('a metric the run did not produce fails the threshold with a null value', (
 });
 
 test('malformed expressions are refused with an example', () => {
-  assert.throws(() => parseThreshold('p99 below 250'), (err: unknown) => err instanceof ThresholdError && /http\.p99 < 250/.test(err.message));
+  assert.throws(
+    () => parseThreshold('p99 below 250'),
+    (err: unknown) => err instanceof ThresholdError && /http\.p99 < 250/.test(err.message),
+  );
 });

@@ -57,9 +57,10 @@ async function streamBytes(ctx: RouteContext): Promise<void> {
   const chunk = intParam(ctx.url.searchParams.get('chunk'), 'chunk', 1, 16 << 20, 64 << 10);
   const delayMs = intParam(ctx.url.searchParams.get('delayMs'), 'delayMs', 0, MAX_DELAY_MS, 0);
   ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
-  const source = delayMs === 0
-    ? Readable.from(deterministicChunks(total, chunk), { objectMode: false })
-    : Readable.from(pacedChunks(total, chunk, delayMs, ctx.signal), { objectMode: false });
+  const source =
+    delayMs === 0
+      ? Readable.from(deterministicChunks(total, chunk), { objectMode: false })
+      : Readable.from(pacedChunks(total, chunk, delayMs, ctx.signal), { objectMode: false });
   await pipeline(source, ctx.res, { signal: ctx.signal });
 }
 

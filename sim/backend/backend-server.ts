@@ -29,7 +29,10 @@ export class BackendServer {
     const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) => sendJson(res, 500, { error: `backend failed: ${err.message}` });
     this.#server = http.createServer(guardRequests(log, (req, res) => this.#handle(req, res), answer500));
     this.#webSockets = new BackendWebSockets(this.metrics);
-    this.#server.on('upgrade', guardUpgrades(log, (req, socket, head) => this.#webSockets.handleUpgrade(req, socket, head)));
+    this.#server.on(
+      'upgrade',
+      guardUpgrades(log, (req, socket, head) => this.#webSockets.handleUpgrade(req, socket, head)),
+    );
     // Long downloads and slow uploads are the point of this app; no server-side request timeout.
     this.#server.requestTimeout = 0;
     this.#server.keepAliveTimeout = 65_000;

@@ -6,7 +6,10 @@ import { SimError } from '../common/sim-error.ts';
 
 export const RevokeRequest = z
   .strictObject({
-    serial: z.string().regex(/^[0-9A-Fa-f]{1,64}$/, 'a certificate serial in hex').optional(),
+    serial: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{1,64}$/, 'a certificate serial in hex')
+      .optional(),
     connectorId: z.string().min(1).optional(),
   })
   .refine((r) => r.serial !== undefined || r.connectorId !== undefined, { message: 'give {"connectorId"} or {"serial"}' });

@@ -10,8 +10,14 @@ import { parseTopology } from './topology.ts';
 const topology = parseTopology(
   {
     relays: 2,
-    groups: [{ name: 'default', connectors: 2 }, { name: 'eu', connectors: 1, slots: 50, outboundProxy: 'http://127.0.0.1:3128' }],
-    apps: [{ name: 'echo', group: 'default' }, { name: 'far', group: 'eu', backend: 'http://10.0.0.9:80', backendTimeout: 'long' }],
+    groups: [
+      { name: 'default', connectors: 2 },
+      { name: 'eu', connectors: 1, slots: 50, outboundProxy: 'http://127.0.0.1:3128' },
+    ],
+    apps: [
+      { name: 'echo', group: 'default' },
+      { name: 'far', group: 'eu', backend: 'http://10.0.0.9:80', backendTimeout: 'long' },
+    ],
     requests: { idleTimeoutMs: 1234 },
   },
   'unit',
@@ -33,22 +39,34 @@ test('every derived config is valid for its component, with schema defaults fill
 });
 
 test('ids, groups, ports and app URLs follow the topology and the port plan', () => {
-  assert.deepEqual(backendConfigs(inputs).map((b) => [b.id, b.config.port]), [['backend-1', 9200]]);
+  assert.deepEqual(
+    backendConfigs(inputs).map((b) => [b.id, b.config.port]),
+    [['backend-1', 9200]],
+  );
   const relays = relayConfigs(inputs, (b) => (b === 'backend-1' ? 'http://127.0.0.1:9200' : b));
-  assert.deepEqual(relays.map((r) => [r.id, r.config.ports]), [
-    ['relay-1', { public: 8080, connector: 8081, metrics: 9100 }],
-    ['relay-2', { public: 8082, connector: 8083, metrics: 9181 }],
-  ]);
-  assert.deepEqual(relays[0]!.config.apps.map((a) => [a.name, a.internalUrl, a.backendTimeoutMs]), [
-    ['echo', 'http://127.0.0.1:9200', 85_000],
-    ['far', 'http://10.0.0.9:80', 180_000],
-  ]);
+  assert.deepEqual(
+    relays.map((r) => [r.id, r.config.ports]),
+    [
+      ['relay-1', { public: 8080, connector: 8081, metrics: 9100 }],
+      ['relay-2', { public: 8082, connector: 8083, metrics: 9181 }],
+    ],
+  );
+  assert.deepEqual(
+    relays[0]!.config.apps.map((a) => [a.name, a.internalUrl, a.backendTimeoutMs]),
+    [
+      ['echo', 'http://127.0.0.1:9200', 85_000],
+      ['far', 'http://10.0.0.9:80', 180_000],
+    ],
+  );
   const connectors = connectorConfigs(inputs, []);
-  assert.deepEqual(connectors.map((c) => [c.id, c.group, c.config.metricsPort, c.config.slots]), [
-    ['default-1', 'default', 9101, 200],
-    ['default-2', 'default', 9102, 200],
-    ['eu-1', 'eu', 9103, 50],
-  ]);
+  assert.deepEqual(
+    connectors.map((c) => [c.id, c.group, c.config.metricsPort, c.config.slots]),
+    [
+      ['default-1', 'default', 9101, 200],
+      ['default-2', 'default', 9102, 200],
+      ['eu-1', 'eu', 9103, 50],
+    ],
+  );
   assert.equal(connectors[2]!.config.outboundProxy, 'http://127.0.0.1:3128');
   assert.equal(relays[0]!.config.tls, undefined, 'no TLS without a PKI');
 });

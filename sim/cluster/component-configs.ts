@@ -4,6 +4,8 @@ import type { ConnectorConfig as ConnectorConfigSchema } from '../connector/conn
 import type { CertificateAuthority, ServerIdentity } from '../pki/certificate-authority.ts';
 import type { RelayConfigInput } from '../relay/relay-config.ts';
 import type { PortPlan } from './port-plan.ts';
+import type { ComponentKind } from './component-process.ts';
+import type { RelayConfig } from '../relay/relay-config.ts';
 import { backendTimeoutMs, DOCUMENTED_LIMITS, limitRps, type Topology } from './topology.ts';
 
 /** The sim's PKI with topology `tls: on`: one CA for all relays, and the administrator's token. */
@@ -43,7 +45,10 @@ export function backendConfigs({ topology, host, ports }: ConfigInputs): Compone
 }
 
 /** @param backendUrl the URL of a backend id (bound port), or the app's own http:// URL */
-export function relayConfigs({ topology, host, ports, connectorToken, pki }: ConfigInputs, backendUrl: (backend: string) => string): ComponentConfig<RelayConfigInput>[] {
+export function relayConfigs(
+  { topology, host, ports, connectorToken, pki }: ConfigInputs,
+  backendUrl: (backend: string) => string,
+): ComponentConfig<RelayConfigInput>[] {
   return Array.from({ length: topology.relays }, (_, k) => {
     const id = `relay-${k + 1}`;
     const config: RelayConfigInput = {
@@ -85,7 +90,10 @@ export function relayConfigs({ topology, host, ports, connectorToken, pki }: Con
 }
 
 /** @param relays every relay's connector endpoint as bound */
-export function connectorConfigs({ topology, host, ports, connectorToken, pki }: ConfigInputs, relays: { id: string; url: string }[]): ComponentConfig<z.input<typeof ConnectorConfigSchema>>[] {
+export function connectorConfigs(
+  { topology, host, ports, connectorToken, pki }: ConfigInputs,
+  relays: { id: string; url: string }[],
+): ComponentConfig<z.input<typeof ConnectorConfigSchema>>[] {
   let index = 0;
   return topology.groups.flatMap((group) =>
     Array.from({ length: group.connectors }, (_, i) => {
@@ -110,4 +118,16 @@ export function connectorConfigs({ topology, host, ports, connectorToken, pki }:
       return { id, config, group: group.name };
     }),
   );
+}
+
+/** A component's config with its ports replaced by the ones it bound, so a restart reuses them. */
+export function pinPorts(kind: ComponentKind): (config: unknown, ports: Readonly<Record<string, number>>) => unknown {
+  switch (kind) {
+    case 'backend':
+      return (config, ports) => ({ ...(config as z.infer<typeof BackendConfigSchema>), port: ports['http'] });
+    case 'relay':
+      return (config, ports) => ({ ...(config as RelayConfig), ports: { public: ports['public'], connector: ports['connector'], metrics: ports['metrics'] } });
+    case 'connector':
+      return (config, ports) => ({ ...(config as z.infer<typeof ConnectorConfigSchema>), metricsPort: ports['metrics'] });
+  }
 }

@@ -14,7 +14,6 @@ function backend(): ComponentProcess {
   });
 }
 
-
 test('stop() during a restart leaves no process behind (the restart does not bring it back)', async () => {
   const component = backend();
   await component.start({ waitReady: false, timeoutMs: 20_000 });
@@ -34,7 +33,11 @@ test('the config reaches the process over IPC, not on its command line', async (
   if (existsSync(`/proc/${component.pid}/cmdline`)) {
     const argv = readFileSync(`/proc/${component.pid}/cmdline`, 'utf8').split('\0');
     assert.equal(argv.includes('--config'), false);
-    assert.equal(argv.some((arg) => arg.includes('backend-t')), false, 'no part of the config is in argv');
+    assert.equal(
+      argv.some((arg) => arg.includes('backend-t')),
+      false,
+      'no part of the config is in argv',
+    );
   }
   await component.stop('SIGTERM', 5000);
 });

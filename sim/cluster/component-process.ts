@@ -80,11 +80,9 @@ export class ComponentProcess {
   start(options: { waitReady: boolean; timeoutMs: number }): Promise<void> {
     this.#stopping = false;
     this.#failure = undefined;
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel],
-      { stdio: ['ignore', 2, 2, 'ipc'] },
-    );
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel], {
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
     // Over IPC, not argv or env: the config carries credentials (see ConfigMessage).
     child.send({ type: 'config', config: this.#config } satisfies ConfigMessage);
     this.#child = child;

@@ -54,7 +54,8 @@ export class ControlApi {
     this.#host = host;
     this.#port = port;
     this.#target = target;
-    const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) => sendJson(res, 500, { error: `the control API failed: ${err.message}` });
+    const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) =>
+      sendJson(res, 500, { error: `the control API failed: ${err.message}` });
     this.#server = http.createServer(guardRequests(log, (req, res) => this.#handle(req, res), answer500));
   }
 

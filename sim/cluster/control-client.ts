@@ -64,7 +64,11 @@ export class ControlClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       });
     } catch (err) {
-      throw new ControlClientError('control_unreachable', `cannot reach the control API at ${this.url}: ${(err as Error).message}; is the sim running (npm run sim)?`, { cause: err });
+      throw new ControlClientError(
+        'control_unreachable',
+        `cannot reach the control API at ${this.url}: ${(err as Error).message}; is the sim running (npm run sim)?`,
+        { cause: err },
+      );
     }
     try {
       return { status: res.status, body: (await res.json()) as T };

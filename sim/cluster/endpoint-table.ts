@@ -2,7 +2,14 @@ import type { TopologyView } from './topology-view.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -12,10 +19,7 @@ function table(rows: string[][]): string {
 export function formatEndpointTable(view: TopologyView, caFile?: string): string {
   const relay = view.relays[0];
   const curl = caFile ? `curl --cacert ${caFile}` : 'curl';
-  const apps = table([
-    ['APP', 'GROUP', 'EXTERNAL URL', 'TRY'],
-    ...view.apps.map((a) => [a.name, a.group, a.externalUrl, `${curl} ${a.externalUrl}/echo`]),
-  ]);
+  const apps = table([['APP', 'GROUP', 'EXTERNAL URL', 'TRY'], ...view.apps.map((a) => [a.name, a.group, a.externalUrl, `${curl} ${a.externalUrl}/echo`])]);
   const components = table([
     ['COMPONENT', 'PID', 'METRICS'],
     ...view.relays.map((r) => [r.id, String(r.pid ?? '-'), r.metricsUrl]),

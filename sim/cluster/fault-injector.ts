@@ -107,7 +107,12 @@ function toxicsFor(request: FaultRequest): ToxicSpec[] {
   switch (request.action) {
     case 'latency': {
       const p: FaultParams['latency'] = request.params;
-      return directions(p.direction).map((stream) => ({ type: 'latency', stream, toxicity: p.toxicity, attributes: { latency: p.latencyMs, jitter: p.jitterMs } }));
+      return directions(p.direction).map((stream) => ({
+        type: 'latency',
+        stream,
+        toxicity: p.toxicity,
+        attributes: { latency: p.latencyMs, jitter: p.jitterMs },
+      }));
     }
     case 'bandwidth': {
       const p: FaultParams['bandwidth'] = request.params;

@@ -24,6 +24,10 @@ test('each bad part is named', () => {
     ['kill', /must be a JSON object/],
   ];
   for (const [body, message] of cases) {
-    assert.throws(() => parseFaultRequest(body), (err: unknown) => err instanceof FaultRequestError && message.test(err.message), JSON.stringify(body));
+    assert.throws(
+      () => parseFaultRequest(body),
+      (err: unknown) => err instanceof FaultRequestError && message.test(err.message),
+      JSON.stringify(body),
+    );
   }
 });

@@ -61,7 +61,13 @@ export class LocalPrometheus {
     await writeFile(config, localPrometheusConfig(this.#controlUrl, this.#loadgenTarget));
     this.#child = spawn(
       this.#binary,
-      [`--config.file=${config}`, `--storage.tsdb.path=${join(this.#dir, 'data')}`, `--web.listen-address=${this.#listen}`, '--web.enable-remote-write-receiver', '--log.level=warn'],
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(this.#dir, 'data')}`,
+        `--web.listen-address=${this.#listen}`,
+        '--web.enable-remote-write-receiver',
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -69,7 +75,10 @@ export class LocalPrometheus {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
-      const ready = await fetch(`${this.url}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${this.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return this.url;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -96,8 +96,10 @@ if (ephemeral) process.stderr.write(`warning: ${ephemeral}\n`);
 try {
   await cluster.start();
 } catch (err) {
-  process.stderr.write(`relay-sim failed to start: ${(err as Error).message}\n` +
-    (cli.basePort !== 0 ? `If a port is taken, pick others with --base-port (for example --base-port 18080), or --base-port 0 for free ports.\n` : ''));
+  process.stderr.write(
+    `relay-sim failed to start: ${(err as Error).message}\n` +
+      (cli.basePort !== 0 ? `If a port is taken, pick others with --base-port (for example --base-port 18080), or --base-port 0 for free ports.\n` : ''),
+  );
   process.exit(1);
 }
 const view = cluster.view();

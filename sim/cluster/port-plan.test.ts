@@ -8,7 +8,7 @@ import { DEFAULT_BASE_PORT, ephemeralPortRange, ephemeralWarning, plannedPorts, 
 const counts = { relays: 1, connectors: 5, backends: 1 };
 const LINUX_DEFAULT = [32768, 60999] as const;
 
-test('the default layout keeps every port below the kernel\'s ephemeral range', () => {
+test("the default layout keeps every port below the kernel's ephemeral range", () => {
   const ports = plannedPorts(planPorts(DEFAULT_BASE_PORT, 5), counts);
   assert.deepEqual(ports, [7070, 8080, 8081, 9100, 9101, 9102, 9103, 9104, 9105, 9200]);
   assert.equal(ephemeralWarning(ports, LINUX_DEFAULT), undefined);
@@ -25,7 +25,7 @@ test('base port 0 binds no fixed port, so nothing to warn about', () => {
   assert.deepEqual(plannedPorts(planPorts(0, 5), counts), []);
 });
 
-test('the ephemeral range is read from the kernel, with Linux\'s default when unreadable', () => {
+test("the ephemeral range is read from the kernel, with Linux's default when unreadable", () => {
   const file = join(mkdtempSync(join(tmpdir(), 'ports-')), 'range');
   writeFileSync(file, '20000\t30000\n');
   assert.deepEqual(ephemeralPortRange(file), [20000, 30000]);

@@ -47,9 +47,11 @@ export function plannedPorts(plan: PortPlan, counts: { relays: number; connector
 export function ephemeralWarning(ports: readonly number[], range: readonly [number, number] = ephemeralPortRange()): string | undefined {
   const inside = ports.filter((port) => port >= range[0] && port <= range[1]);
   if (inside.length === 0) return undefined;
-  return `${inside.length} of the sim's ports (${inside[0]}-${inside.at(-1)}) lie in the kernel's ephemeral range ${range[0]}-${range[1]}, ` +
+  return (
+    `${inside.length} of the sim's ports (${inside[0]}-${inside.at(-1)}) lie in the kernel's ephemeral range ${range[0]}-${range[1]}, ` +
     'where outgoing connections take ports at random: a start or restart can fail with "address in use". ' +
-    `Use a --base-port whose ports all stay below ${range[0]} (the default 8080 does), or --base-port 0 for free ports.`;
+    `Use a --base-port whose ports all stay below ${range[0]} (the default 8080 does), or --base-port 0 for free ports.`
+  );
 }
 
 export function planPorts(basePort: number, connectorCount: number): PortPlan {
@@ -62,7 +64,9 @@ export function planPorts(basePort: number, connectorCount: number): PortPlan {
     };
   }
   if (connectorCount > MAX_FIXED_CONNECTORS) {
-    throw new RangeError(`${connectorCount} connectors do not fit the fixed port plan (at most ${MAX_FIXED_CONNECTORS}); use --base-port 0 for ephemeral ports`);
+    throw new RangeError(
+      `${connectorCount} connectors do not fit the fixed port plan (at most ${MAX_FIXED_CONNECTORS}); use --base-port 0 for ephemeral ports`,
+    );
   }
   const shift = basePort - DEFAULT_BASE_PORT;
   const port = (p: number) => {

@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { RelayConfig } from '../relay/relay-config.ts';
-import type { ConnectorConfig } from '../connector/connector-config.ts';
-import type { BackendConfig } from '../backend/backend-config.ts';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
 import { ControlApi } from './control-api.ts';
 import type { TopologyView } from './topology-view.ts';
@@ -13,7 +10,7 @@ import { plannedPorts, planPorts, type PortPlan } from './port-plan.ts';
 import { CertificateAuthority, type ServerIdentity } from '../pki/certificate-authority.ts';
 import { revokeAtEveryRelay, type RelayRevocation, type RevokeRequest } from './certificate-revocation.ts';
 import type { Topology } from './topology.ts';
-import { backendConfigs, connectorConfigs, relayConfigs, type ConfigInputs, type SimPki } from './component-configs.ts';
+import { backendConfigs, connectorConfigs, pinPorts, relayConfigs, type ConfigInputs, type SimPki } from './component-configs.ts';
 
 export interface ClusterOptions {
   readonly basePort: number;
@@ -27,8 +24,6 @@ export interface ClusterOptions {
   /** Called as each component comes up, for progress output. */
   readonly onProgress?: (message: string) => void;
 }
-
-
 
 /**
  * Spawns and supervises the simulated system: backends, then relays, then connectors (each its own
@@ -67,15 +62,31 @@ export class SimCluster {
       },
       this.events,
     );
-    this.#controlApi = new ControlApi(this.#host, this.#ports.control(), this, options.log ?? createProcessLogger('sim', (options.logLevel ?? 'warn') as LogLevel));
+    this.#controlApi = new ControlApi(
+      this.#host,
+      this.#ports.control(),
+      this,
+      options.log ?? createProcessLogger('sim', (options.logLevel ?? 'warn') as LogLevel),
+    );
   }
 
   async start(): Promise<void> {
     try {
       if (this.topology.tls === 'on') this.#pki = await this.#createPki();
       await this.#startAll('backend', backendConfigs(this.#inputs()), false);
-      await this.#startAll('relay', relayConfigs(this.#inputs(), (backend) => this.#backendUrl(backend)), false);
-      await this.#startAll('connector', connectorConfigs(this.#inputs(), this.relays.map((r) => ({ id: r.id, url: `http://${this.#host}:${r.ports['connector']}` }))), true);
+      await this.#startAll(
+        'relay',
+        relayConfigs(this.#inputs(), (backend) => this.#backendUrl(backend)),
+        false,
+      );
+      await this.#startAll(
+        'connector',
+        connectorConfigs(
+          this.#inputs(),
+          this.relays.map((r) => ({ id: r.id, url: `http://${this.#host}:${r.ports['connector']}` })),
+        ),
+        true,
+      );
       this.#controlUrl = await this.#controlApi.start();
     } catch (err) {
       await this.close();
@@ -228,17 +239,5 @@ export class SimCluster {
   #backendUrl(backend: string): string {
     const process = this.backends.find((b) => b.id === backend);
     return process ? `http://${this.#host}:${process.ports['http']}` : backend;
-  }
-}
-
-/** A component's config with its ports replaced by the ones it bound, so a restart reuses them. */
-function pinPorts(kind: ComponentKind): (config: unknown, ports: Readonly<Record<string, number>>) => unknown {
-  switch (kind) {
-    case 'backend':
-      return (config, ports) => ({ ...(config as BackendConfig), port: ports['http'] });
-    case 'relay':
-      return (config, ports) => ({ ...(config as RelayConfig), ports: { public: ports['public'], connector: ports['connector'], metrics: ports['metrics'] } });
-    case 'connector':
-      return (config, ports) => ({ ...(config as ConnectorConfig), metricsPort: ports['metrics'] });
   }
 }

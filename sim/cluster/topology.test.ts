@@ -8,8 +8,21 @@ const defaultTopology = fileURLToPath(new URL('../topologies/default.yaml', impo
 test('the default topology loads: 1 relay, default group of 3, eu of 2, apps echo and eu', async () => {
   const topology = await loadTopologyFile(defaultTopology);
   assert.equal(topology.relays, 1);
-  assert.deepEqual(topology.groups.map((g) => [g.name, g.connectors]), [['default', 3], ['eu', 2]]);
-  assert.deepEqual(topology.apps.map((a) => [a.name, a.group]), [['echo', 'default'], ['eu', 'eu'], ['secure', 'default']]);
+  assert.deepEqual(
+    topology.groups.map((g) => [g.name, g.connectors]),
+    [
+      ['default', 3],
+      ['eu', 2],
+    ],
+  );
+  assert.deepEqual(
+    topology.apps.map((a) => [a.name, a.group]),
+    [
+      ['echo', 'default'],
+      ['eu', 'eu'],
+      ['secure', 'default'],
+    ],
+  );
   assert.deepEqual(topology.apps[2]!.assignedUsers, ['user1']);
 });
 
@@ -20,17 +33,17 @@ test('errors name the bad field', () => {
     dispatch: { policy: 'fastest' },
     colour: 'blue',
   };
-  assert.throws(() => parseTopology(bad, 'test.yaml'), (err: unknown) => {
-    assert.ok(err instanceof TopologyError);
-    assert.match(err.message, /groups\.0\.slots/);
-    assert.match(err.message, /dispatch\.policy/);
-    assert.match(err.message, /colour/);
-    return true;
-  });
   assert.throws(
-    () => parseTopology({ groups: [{ name: 'default' }], apps: [{ name: 'echo', group: 'nope' }] }, 't'),
-    /apps\.0\.group: unknown group "nope"/,
+    () => parseTopology(bad, 'test.yaml'),
+    (err: unknown) => {
+      assert.ok(err instanceof TopologyError);
+      assert.match(err.message, /groups\.0\.slots/);
+      assert.match(err.message, /dispatch\.policy/);
+      assert.match(err.message, /colour/);
+      return true;
+    },
   );
+  assert.throws(() => parseTopology({ groups: [{ name: 'default' }], apps: [{ name: 'echo', group: 'nope' }] }, 't'), /apps\.0\.group: unknown group "nope"/);
 });
 
 test('an unreadable or non-YAML file gives a clear error', async () => {

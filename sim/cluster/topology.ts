@@ -21,7 +21,10 @@ const Group = z.strictObject({
   /** Concurrent requests per connector (App Proxy default 200). */
   slots: z.number().int().positive().default(200),
   /** The group's connectors reach the relays only through this forward proxy (HTTP CONNECT). */
-  outboundProxy: z.string().regex(/^http:\/\/[^/@]+:\d+\/?$/, 'use http://host:port (proxy credentials are not supported)').optional(),
+  outboundProxy: z
+    .string()
+    .regex(/^http:\/\/[^/@]+:\d+\/?$/, 'use http://host:port (proxy credentials are not supported)')
+    .optional(),
 });
 
 const App = z.strictObject({
@@ -46,10 +49,13 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 /** `20s`, `1500ms`, `2m`, `12h`, `180d` or a number of milliseconds. */
 export const Duration = z.union([
   z.number().int().min(0),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'use a duration like 1500ms, 20s, 2m, 12h or 180d').transform((text) => {
-    const unit = /(ms|s|m|h|d)$/.exec(text)![1] as keyof typeof UNIT_MS;
-    return Math.round(Number.parseFloat(text) * UNIT_MS[unit]);
-  }),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'use a duration like 1500ms, 20s, 2m, 12h or 180d')
+    .transform((text) => {
+      const unit = /(ms|s|m|h|d)$/.exec(text)![1] as keyof typeof UNIT_MS;
+      return Math.round(Number.parseFloat(text) * UNIT_MS[unit]);
+    }),
 ]);
 
 const PlannedFault = z.strictObject({
@@ -116,17 +122,30 @@ export const Topology = z
       if (name && !known.includes(name)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `no ${kind} "${name}" in this topology` });
     });
     if (topology.certificates.renewAfter >= topology.certificates.lifetime) {
-      ctx.addIssue({ code: 'custom', path: ['certificates', 'renewAfter'], message: 'renewAfter must be shorter than lifetime, or certificates expire before they are renewed' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificates', 'renewAfter'],
+        message: 'renewAfter must be shorter than lifetime, or certificates expire before they are renewed',
+      });
     }
     topology.apps.forEach((app, i) => {
       app.assignedUsers.forEach((user, j) => {
-        if (!topology.users.includes(user)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'assignedUsers', j], message: `unknown user "${user}" (users: ${topology.users.join(', ') || 'none'})` });
+        if (!topology.users.includes(user))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', i, 'assignedUsers', j],
+            message: `unknown user "${user}" (users: ${topology.users.join(', ') || 'none'})`,
+          });
       });
       if (!groups.includes(app.group)) {
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'group'], message: `unknown group "${app.group}" (groups: ${groups.join(', ')})` });
       }
       if (!backends.includes(app.backend) && !/^https?:\/\/[^/]+/.test(app.backend)) {
-        ctx.addIssue({ code: 'custom', path: ['apps', i, 'backend'], message: `unknown backend "${app.backend}" (use ${backends.join(', ')} or an http:// URL)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i, 'backend'],
+          message: `unknown backend "${app.backend}" (use ${backends.join(', ')} or an http:// URL)`,
+        });
       }
     });
   });

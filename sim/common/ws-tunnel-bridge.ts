@@ -1,13 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import {
-  TunnelFrameDecoder,
-  TunnelFrameKind,
-  decodeClose,
-  encodeClose,
-  encodeTunnelFrame,
-  type TunnelFrame,
-} from '../protocol/tunnel-frames.ts';
+import { TunnelFrameDecoder, TunnelFrameKind, decodeClose, encodeClose, encodeTunnelFrame, type TunnelFrame } from '../protocol/tunnel-frames.ts';
 
 export interface TunnelBridgeOptions {
   readonly maxMessageBytes: number;
@@ -158,9 +151,14 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
       timers.push(setInterval(() => ws.readyState === ws.OPEN && ws.ping(options.keepalivePayload), options.keepaliveMs));
     }
     if (options.idleTimeoutMs > 0) {
-      timers.push(setInterval(() => {
-        if (Date.now() - lastActivity >= options.idleTimeoutMs) endSession('idle_timeout', 1001, 'idle timeout');
-      }, Math.max(50, Math.floor(options.idleTimeoutMs / 4))));
+      timers.push(
+        setInterval(
+          () => {
+            if (Date.now() - lastActivity >= options.idleTimeoutMs) endSession('idle_timeout', 1001, 'idle timeout');
+          },
+          Math.max(50, Math.floor(options.idleTimeoutMs / 4)),
+        ),
+      );
     }
     if (options.maxSessionMs > 0) {
       timers.push(setTimeout(() => endSession('max_duration', 1001, 'maximum session duration reached'), options.maxSessionMs));

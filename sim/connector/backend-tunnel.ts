@@ -38,7 +38,9 @@ export function openBackendTunnel(
     ctx.signal.addEventListener('abort', () => (opened ? backend.close(1001, 'relay link lost') : backend.terminate()), { once: true });
     backend.once('upgrade', (res: IncomingMessage) => (upgradeHead = res.rawHeaders));
     backend.once('unexpected-response', (req, res: IncomingMessage) => {
-      returnResponse(ctx, message.id, res).then(resolve, reject).finally(() => req.destroy());
+      returnResponse(ctx, message.id, res)
+        .then(resolve, reject)
+        .finally(() => req.destroy());
     });
     backend.once('error', (err) => {
       if (!opened) reject(err.message.includes('timed out') ? new BackendCallError('backend_timeout', err.message) : classify(err));
@@ -74,7 +76,13 @@ function handshakeHeaders(raw: readonly string[], host: string): { headers: Reco
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    if (name === 'sec-websocket-protocol') protocols.push(...value.split(',').map((p) => p.trim()).filter(Boolean));
+    if (name === 'sec-websocket-protocol')
+      protocols.push(
+        ...value
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      );
     if (HANDSHAKE_HEADERS.has(name) || name === 'host') continue;
     headers[name] = name in headers ? `${headers[name]}${name === 'cookie' ? '; ' : ', '}${value}` : value;
   }

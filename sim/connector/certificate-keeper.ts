@@ -109,8 +109,6 @@ export class CertificateKeeper {
     if (this.#closed) return;
     const remaining = dueAt - Date.now();
     this.#timer =
-      remaining > MAX_TIMER_MS
-        ? setTimeout(() => this.#schedule(0, run, dueAt), MAX_TIMER_MS)
-        : setTimeout(() => void run(), Math.max(0, remaining));
+      remaining > MAX_TIMER_MS ? setTimeout(() => this.#schedule(0, run, dueAt), MAX_TIMER_MS) : setTimeout(() => void run(), Math.max(0, remaining));
   }
 }

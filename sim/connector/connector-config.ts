@@ -40,7 +40,10 @@ export const ConnectorConfig = z.object({
     .object({
       caCertificatePem: z.string().includes('BEGIN CERTIFICATE', { message: 'expected the relay CA as a PEM certificate' }),
       adminToken: z.string().min(16),
-      renewAfterSeconds: z.number().positive().default(180 * 86_400),
+      renewAfterSeconds: z
+        .number()
+        .positive()
+        .default(180 * 86_400),
     })
     .optional(),
 });

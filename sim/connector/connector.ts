@@ -77,11 +77,17 @@ export class Connector {
         if (replaced) this.#retire(replaced, link);
       },
     };
-    this.#ops = new OpsServer(config.host, config.metricsPort, {
+    const ops = {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
-      notReadyReason: () => this.#certificates?.problem ?? this.#links.map((link) => link.problem && `${link.relayId}: ${link.problem}`).filter(Boolean).join('; '),
-    }, this.#log);
+      notReadyReason: () => this.#notReadyReason(),
+    };
+    this.#ops = new OpsServer(config.host, config.metricsPort, ops, this.#log);
+  }
+
+  /** What `/readyz` says is wrong: the certificate, or each link's last problem. */
+  #notReadyReason(): string {
+    return this.#certificates?.problem ?? this.#links.flatMap((link) => (link.problem ? [`${link.relayId}: ${link.problem}`] : [])).join('; ');
   }
 
   /** Resolves once a control channel is registered (the `/readyz` condition). */

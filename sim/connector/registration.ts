@@ -64,7 +64,11 @@ async function requestCertificate(dialer: RelayDialer, path: string, connectorId
       },
     );
     request.setTimeout(ANSWER_TIMEOUT_MS, () => request.destroy(new RegistrationError(`the relay did not answer ${path} within ${ANSWER_TIMEOUT_MS} ms`)));
-    request.once('error', (err) => reject(new RegistrationError(`${path} failed: ${err.message} (if the relay cut the connection, our certificate may be revoked or expired: register again)`)));
+    request.once('error', (err) =>
+      reject(
+        new RegistrationError(`${path} failed: ${err.message} (if the relay cut the connection, our certificate may be revoked or expired: register again)`),
+      ),
+    );
     request.end(body);
   });
   if (status !== 201 || typeof json['certificate'] !== 'string') {

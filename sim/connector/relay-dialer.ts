@@ -81,7 +81,12 @@ export class RelayDialer {
 
   /** The same route with another client certificate (after registration or renewal). */
   withCredentials(credentials: ClientCredentials): RelayDialer {
-    return new RelayDialer(`http://${this.#relay.host}:${this.#relay.port}`, this.#settings, `http://${this.#firstHop.host}:${this.#firstHop.port}`, credentials);
+    return new RelayDialer(
+      `http://${this.#relay.host}:${this.#relay.port}`,
+      this.#settings,
+      `http://${this.#firstHop.host}:${this.#firstHop.port}`,
+      credentials,
+    );
   }
 
   /** Resolves with a connected socket, speaking `alpn` when TLS is on. */
@@ -97,7 +102,10 @@ export class RelayDialer {
     } catch (err) {
       for (const socket of pending) socket.destroy();
       if (abort.signal.aborted) {
-        throw new LinkError('timeout', `no connection to the relay at ${this.#describeRoute()} within ${this.#settings.timeoutMs} ms; check the route and that nothing holds the connection open`);
+        throw new LinkError(
+          'timeout',
+          `no connection to the relay at ${this.#describeRoute()} within ${this.#settings.timeoutMs} ms; check the route and that nothing holds the connection open`,
+        );
       }
       throw err;
     } finally {
@@ -129,9 +137,15 @@ export class RelayDialer {
       const request = http.request({ ...this.#firstHop, method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, signal });
       const refused = (status: number | undefined) => {
         if (status === 407) {
-          return new LinkError('proxy_auth_unsupported', `the outbound proxy ${proxyName} answered 407: proxy authentication is not supported; let the connector through the proxy without authentication`);
+          return new LinkError(
+            'proxy_auth_unsupported',
+            `the outbound proxy ${proxyName} answered 407: proxy authentication is not supported; let the connector through the proxy without authentication`,
+          );
         }
-        return new LinkError('proxy_refused', `the outbound proxy ${proxyName} refused CONNECT ${authority} with ${status}; allow that destination in the proxy`);
+        return new LinkError(
+          'proxy_refused',
+          `the outbound proxy ${proxyName} refused CONNECT ${authority} with ${status}; allow that destination in the proxy`,
+        );
       };
       request.once('connect', (res, socket, head) => {
         pending.push(socket);
@@ -192,7 +206,9 @@ export class RelayDialer {
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
         const closedEarly = err.code === 'ECONNRESET' || /disconnected before secure TLS/.test(err.message);
-        const hint = closedEarly ? ': the connection closed before the handshake finished; is the relay up, and does anything in the path cut TLS?' : `: ${err.message}`;
+        const hint = closedEarly
+          ? ': the connection closed before the handshake finished; is the relay up, and does anything in the path cut TLS?'
+          : `: ${err.message}`;
         reject(signal.aborted ? err : new LinkError('handshake_failed', `TLS handshake with the relay at ${this.#describeRoute()} failed${hint}`));
       });
     });

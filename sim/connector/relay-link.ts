@@ -156,7 +156,8 @@ export class RelayLink {
     ws.once('close', () => {
       // A relay that cuts a verified TLS connection at once has refused our certificate.
       if (!opened && this.#dialer.secure && this.#state !== 'closed') {
-        this.#problem = 'the relay closed the control connection before the WebSocket handshake: most likely our certificate was refused (revoked, expired or not from the relay CA); register again';
+        this.#problem =
+          'the relay closed the control connection before the WebSocket handshake: most likely our certificate was refused (revoked, expired or not from the relay CA); register again';
       }
     });
     watchRelayHeartbeat(ws, () => this.#heartbeat, this.#log);

@@ -199,7 +199,7 @@ async function applyToxic(installed: Installed, pieces: Buffer[], link: Link, di
 async function slice(pieces: Buffer[], average: number, variation: number, delayUs: number, wait: (ms: number) => Promise<void>): Promise<Buffer[]> {
   const all = Buffer.concat(pieces);
   const out: Buffer[] = [];
-  for (let offset = 0; offset < all.length; ) {
+  for (let offset = 0; offset < all.length;) {
     const size = Math.max(1, average + Math.round((Math.random() * 2 - 1) * variation));
     out.push(all.subarray(offset, offset + size));
     offset += size;

@@ -28,7 +28,11 @@ export const ToxicSpec = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('slicer'),
     ...Common,
-    attributes: z.object({ average_size: z.number().int().positive(), size_variation: z.number().int().min(0).default(0), delay: z.number().min(0).default(0) }),
+    attributes: z.object({
+      average_size: z.number().int().positive(),
+      size_variation: z.number().int().min(0).default(0),
+      delay: z.number().min(0).default(0),
+    }),
   }),
   /** Closes the connection once `bytes` have passed in this direction. */
   z.object({ type: z.literal('limit_data'), ...Common, attributes: z.object({ bytes: z.number().int().min(0) }) }),

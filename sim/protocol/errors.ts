@@ -6,9 +6,9 @@ import { SimError } from '../common/sim-error.ts';
  */
 export const RELAY_ERRORS = {
   app_not_found: { status: 404, retryable: false, title: 'No published app answers to this host name.' },
-  no_connector: { status: 504, retryable: true, title: 'No connector in the app\'s connector group is available.' },
+  no_connector: { status: 504, retryable: true, title: "No connector in the app's connector group is available." },
   queue_timeout: { status: 504, retryable: true, title: 'Every connector of the group stayed busy until the queue deadline.' },
-  queue_full: { status: 503, retryable: true, title: 'The connector group\'s request queue is full.' },
+  queue_full: { status: 503, retryable: true, title: "The connector group's request queue is full." },
   backend_unreachable: { status: 502, retryable: true, title: 'The connector could not reach the backend application.' },
   backend_timeout: { status: 504, retryable: false, title: 'The backend application took too long to answer.' },
   connector_lost: { status: 502, retryable: false, title: 'The connector serving this request was lost mid-request.' },

@@ -20,6 +20,9 @@ test('malformed inline frames are protocol errors, never crashes', () => {
     Buffer.concat(encodeInlineResponse({ type: 'response', id: 'a', status: 200, headers: [] }, [Buffer.alloc(INLINE_BODY_LIMIT + 1)])),
   ];
   for (const frame of bad) {
-    assert.throws(() => decodeInlineResponse(frame), (err: unknown) => err instanceof ProtocolError && err.code === 'malformed_frame');
+    assert.throws(
+      () => decodeInlineResponse(frame),
+      (err: unknown) => err instanceof ProtocolError && err.code === 'malformed_frame',
+    );
   }
 });

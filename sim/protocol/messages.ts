@@ -83,11 +83,7 @@ export type DispatchMessage = z.infer<typeof Dispatch>;
 const KNOWN_CONNECTOR_TYPES = new Set(ConnectorMessage.options.map((o) => o.shape.type.value));
 const KNOWN_RELAY_TYPES = new Set(RelayMessage.options.map((o) => o.shape.type.value));
 
-function decode<T>(
-  schema: z.ZodType<T>,
-  known: ReadonlySet<string>,
-  raw: string,
-): T {
+function decode<T>(schema: z.ZodType<T>, known: ReadonlySet<string>, raw: string): T {
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -19,7 +19,11 @@ test('frames survive any chunking, in order, byte-identical', () => {
   ]);
   for (const chunkSize of [1, 3, 5, 4096, wire.length]) {
     const frames = decodeAll(wire, chunkSize);
-    assert.deepEqual(frames.map((f) => f.kind), [1, 2, 3, 5], `chunk ${chunkSize}`);
+    assert.deepEqual(
+      frames.map((f) => f.kind),
+      [1, 2, 3, 5],
+      `chunk ${chunkSize}`,
+    );
     assert.equal(frames[0]!.payload.toString(), 'héllo');
     assert.ok(frames[1]!.payload.equals(big));
     assert.deepEqual(decodeClose(frames[3]!.payload), { code: 4001, reason: 'bye' });

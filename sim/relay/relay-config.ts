@@ -20,7 +20,11 @@ export type HeartbeatSettings = z.infer<typeof HeartbeatSettings>;
 
 export const WebSocketSettings = z.object({
   /** Largest message relayed; a larger one closes the session with 1009. */
-  maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   /** Ping interval on the relay↔user hop (connectors ping their backend hop likewise). */
   keepaliveMs: z.number().int().min(0).default(30_000),
   /** Close a session after this long without a message either way; 0 = off. */
@@ -28,7 +32,11 @@ export const WebSocketSettings = z.object({
   /** Close a session after this long in all; 0 = off. */
   maxSessionMs: z.number().int().min(0).default(0),
   /** Per-session bound on bytes queued towards a slow side before reading the other side pauses. */
-  highWaterBytes: z.number().int().positive().default(1024 * 1024),
+  highWaterBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** Concurrent WebSocket sessions (and pending upgrades) one client IP may hold; 0 = no cap. */
   maxUpgradesPerIp: z.number().int().min(0).default(0),
 });
@@ -83,7 +91,11 @@ export const RelayTlsSettings = z.object({
   /** Bearer token an administrator presents to register a connector (`POST /connector/v1/register`). */
   adminToken: z.string().min(16),
   /** Lifetime of a connector certificate (App Proxy renews at 180 days, so a year by default). */
-  clientCertificateLifetimeSeconds: z.number().int().positive().default(365 * 86_400),
+  clientCertificateLifetimeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(365 * 86_400),
 });
 export type RelayTlsSettings = z.infer<typeof RelayTlsSettings>;
 

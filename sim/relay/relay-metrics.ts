@@ -149,7 +149,7 @@ export class RelayMetrics {
     });
     this.failoverDetection = new Histogram({
       name: 'relay_failover_detection_seconds',
-      help: 'Time from a dead connector\'s last sign of life (last heartbeat answer, or the socket close) to the relay declaring it dead.',
+      help: "Time from a dead connector's last sign of life (last heartbeat answer, or the socket close) to the relay declaring it dead.",
       labelNames: ['group'],
       buckets: [...DURATION_BUCKETS],
       registers,

@@ -19,10 +19,16 @@ const host = new URL(sim.view.apps[0]!.externalUrl).host;
 /** Runs one attacker process; resolves with what it saw. */
 function attack(count: number, holdMs: number, oneByte: boolean): Promise<{ opened: number; cutByPeer: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ATTACKER, String(endpointPort), String(count), String(holdMs), ...(oneByte ? ['--one-byte'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', ATTACKER, String(endpointPort), String(count), String(holdMs), ...(oneByte ? ['--one-byte'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { opened: number; cutByPeer: number }) : reject(new Error(`attacker exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { opened: number; cutByPeer: number }) : reject(new Error(`attacker exited ${code}`)),
+    );
   });
 }
 
@@ -49,12 +55,19 @@ test('20,000 silent (or one-byte) sockets on the connector endpoint do not stop 
   assert.ok(cut > 10_000, `${cut} cut on arrival`);
   assert.ok(timedOut >= 1000, `${timedOut} cut at the 10 s handshake timeout`);
   assert.equal(silent.cutByPeer + oneByte.cutByPeer >= cut + timedOut - 50, true, 'the attackers saw their sockets closed');
-  t.diagnostic(`flood: ${silent.opened + oneByte.opened} connected, ${cut} cut on arrival, ${timedOut} cut at the handshake timeout; relay held at most ${maxFds} fds; ${statuses.length} public GETs during it, all 200`);
+  t.diagnostic(
+    `flood: ${silent.opened + oneByte.opened} connected, ${cut} cut on arrival, ${timedOut} cut at the handshake timeout; relay held at most ${maxFds} fds; ${statuses.length} public GETs during it, all 200`,
+  );
   assert.equal(metricSum(samples, 'relay_connectors', { group: 'default', state: 'active' }), 2, 'registered connectors kept their channels');
 
   // A real connector still gets in afterwards.
   assert.equal((await fault(sim.view.controlUrl, { action: 'restart', target: 'connector:default-1' })).status, 200);
   const events = async () => await new ControlClient(sim.view.controlUrl).events();
   await waitFor(events, (list) => list.some((e) => e.action === 'back' && e.target === 'connector:default-1'), 20_000, 'default-1 to be back');
-  await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 2, 15_000, 'default-1 to register again');
+  await waitFor(
+    () => scrape(relay.metricsUrl),
+    (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 2,
+    15_000,
+    'default-1 to register again',
+  );
 });

@@ -13,7 +13,7 @@ import { ControlClient } from '../../sim/cluster/control-client.ts';
 const sim = await startSim({ groups: [{ name: 'default', connectors: 2 }], apps: [{ name: 'echo', group: 'default' }], tls: 'on' });
 const plain = await startSim({ groups: [{ name: 'default', connectors: 2 }], apps: [{ name: 'echo', group: 'default' }] });
 
-test('no credential appears in any component\'s command line or environment', { skip: existsSync('/proc/self/cmdline') ? false : 'needs /proc (Linux)' }, () => {
+test("no credential appears in any component's command line or environment", { skip: existsSync('/proc/self/cmdline') ? false : 'needs /proc (Linux)' }, () => {
   const secrets = [plain.cluster.connectorToken, sim.cluster.connectorToken, sim.cluster.pki!.adminToken, 'PRIVATE KEY'];
   const pids = [...plain.cluster.pids(), ...sim.cluster.pids()];
   assert.equal(pids.length, 8);
@@ -25,7 +25,7 @@ test('no credential appears in any component\'s command line or environment', { 
   }
 });
 
-test('an impostor with a stolen token and a connected connector\'s id is refused and gets no traffic', async () => {
+test("an impostor with a stolen token and a connected connector's id is refused and gets no traffic", async () => {
   const relay = plain.view.relays[0]!;
   const host = new URL(plain.view.apps[0]!.externalUrl).host;
   const impostor = await ProtocolPeer.hello(relay.connectorUrl, plain.cluster.connectorToken, 'default-1', 'default');
@@ -41,14 +41,28 @@ test('an impostor with a stolen token and a connected connector\'s id is refused
   assert.equal(metricSum(samples, 'relay_connectors', { group: 'default', state: 'active' }), 2, 'the real connectors keep their channels');
   assert.equal(metricSum(samples, 'relay_failovers_total'), 0);
   const events = await new ControlClient(plain.view.controlUrl).events();
-  assert.equal(events.filter((e) => e.target === 'connector:default-1' && /dead|left/.test(e.action)).length, 0, 'the timeline shows no false death of default-1');
+  assert.equal(
+    events.filter((e) => e.target === 'connector:default-1' && /dead|left/.test(e.action)).length,
+    0,
+    'the timeline shows no false death of default-1',
+  );
   impostor.close();
 });
 
 test('a restarted connector takes its id back once its old channel is gone', async () => {
   const relay = plain.view.relays[0]!;
   assert.equal((await fault(plain.view.controlUrl, { action: 'kill', target: 'connector:default-2' })).status, 200);
-  await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 1, 5000, 'the kill to be seen');
+  await waitFor(
+    () => scrape(relay.metricsUrl),
+    (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 1,
+    5000,
+    'the kill to be seen',
+  );
   assert.equal((await fault(plain.view.controlUrl, { action: 'restart', target: 'connector:default-2' })).status, 200);
-  await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 2, 10_000, 'default-2 to register again');
+  await waitFor(
+    () => scrape(relay.metricsUrl),
+    (s) => metricSum(s, 'relay_connectors', { group: 'default', state: 'active' }) === 2,
+    10_000,
+    'default-2 to register again',
+  );
 });

@@ -136,7 +136,12 @@ test('certificate renewal under load loses no request, and every old link drains
 
 test('session cookies are Secure (and HttpOnly) when the relay speaks HTTPS', async () => {
   const secure = new URL(sim.view.apps.find((a) => a.name === 'secure')!.externalUrl).host;
-  const tokenRes = await request(sim.publicUrl, secure, { method: 'POST', path: '/_relay/sts/token', body: JSON.stringify({ user: 'user1', app: 'secure' }), ca });
+  const tokenRes = await request(sim.publicUrl, secure, {
+    method: 'POST',
+    path: '/_relay/sts/token',
+    body: JSON.stringify({ user: 'user1', app: 'secure' }),
+    ca,
+  });
   const { token } = json<{ token: string }>(tokenRes);
   const signedIn = await request(sim.publicUrl, secure, { path: '/headers', headers: { authorization: `Bearer ${token}` }, ca });
   assert.equal(signedIn.status, 200);
@@ -148,13 +153,16 @@ test('session cookies are Secure (and HttpOnly) when the relay speaks HTTPS', as
   assert.equal(json(withCookie)['x-relay-user'], 'user1');
 });
 
-test('a certificate proves one connector: hello must name it, and its data token is refused on another connector\'s session', async () => {
+test("a certificate proves one connector: hello must name it, and its data token is refused on another connector's session", async () => {
   const dialer = new RelayDialer(relay.connectorUrl, { caCertificatePem: ca, timeoutMs: 5000 });
   const [peerA, peerB] = await Promise.all([register(dialer, 'peer-a', pki.adminToken), register(dialer, 'peer-b', pki.adminToken)]);
   const unauthorized = () => relayMetric('relay_protocol_errors_total', { code: 'unauthorized' });
   const before = await unauthorized();
   // Certificate peer-a, hello as someone else: a violation, no welcome.
-  await assert.rejects(ProtocolPeer.register(relay.connectorUrl, sim.cluster.connectorToken, 'default-1', 'default', 10, { ca, control: peerA }, 1000), /no matching relay message/);
+  await assert.rejects(
+    ProtocolPeer.register(relay.connectorUrl, sim.cluster.connectorToken, 'default-1', 'default', 10, { ca, control: peerA }, 1000),
+    /no matching relay message/,
+  );
   assert.equal(await unauthorized(), before + 1);
   // Certificate peer-a on the control channel, peer-b on the data plane with peer-a's token.
   const peer = await ProtocolPeer.register(relay.connectorUrl, sim.cluster.connectorToken, 'peer-a', 'default', 1, { ca, control: peerA, data: peerB });
@@ -187,7 +195,12 @@ test('a revoked certificate is refused at the next handshake, and revoking a liv
   // Revoking connector default-2 (every certificate it got) takes it out; default-1 carries on.
   const victim = sim.view.connectors.find((c) => c.id === 'default-2')!;
   assert.equal((await adminPost(REGISTRATION_PATHS.revoke, { connectorId: 'default-2' })).status, 200);
-  await waitFor(() => relayMetric('relay_connectors', { group: 'default', state: 'active' }), (n) => n === 1, 10_000, 'default-2 to be cut');
+  await waitFor(
+    () => relayMetric('relay_connectors', { group: 'default', state: 'active' }),
+    (n) => n === 1,
+    10_000,
+    'default-2 to be cut',
+  );
   const readyz = await waitFor(
     async () => {
       const res = await fetch(victim.metricsUrl.replace('/metrics', '/readyz'));

@@ -51,7 +51,10 @@ describe('spread: 1,000 concurrent requests over the 3 connectors of one group',
     const { statuses } = await concurrentGets(sim, 'echo', '/delay/50', 1000);
     assert.deepEqual(new Set(statuses), new Set([200]));
     const shares = await perConnector(sim, 'default');
-    assert.equal(shares.reduce((sum, s) => sum + s.dispatchedByRelay, 0), 1000);
+    assert.equal(
+      shares.reduce((sum, s) => sum + s.dispatchedByRelay, 0),
+      1000,
+    );
     for (const share of shares) {
       assert.equal(share.servedByConnector, share.dispatchedByRelay, `${share.id}: relay and connector counts agree`);
       // Uniform choice among free connectors: a binomial share around 1/3 (±5σ ≈ ±75).
@@ -73,7 +76,10 @@ describe('spread: 1,000 concurrent requests over the 3 connectors of one group',
     assert.deepEqual(new Set(statuses), new Set([200]));
     const shares = await perConnector(sim, 'default');
     const counts = shares.map((s) => s.dispatchedByRelay);
-    assert.equal(counts.reduce((a, b) => a + b, 0), 1000);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      1000,
+    );
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `round-robin shares ${counts.join(', ')}`);
     for (const share of shares) {
       assert.equal(share.servedByConnector, share.dispatchedByRelay);

@@ -45,12 +45,22 @@ test('uploads in flight: pulled bodies on the killed connector get 502 connector
   const [victim] = sim.view.connectors;
   const inflight = async (connector: string) => metricSum(await relaySamples(sim), 'relay_connector_inflight', { connector });
   const pulled = Array.from({ length: 6 }, () => slowUpload(sim, 150));
-  await waitFor(() => inflight(victim!.id), (n) => n === 3, 10_000, 'three uploads streaming through the victim');
+  await waitFor(
+    () => inflight(victim!.id),
+    (n) => n === 3,
+    10_000,
+    'three uploads streaming through the victim',
+  );
   const pulledByVictim = await inflight(victim!.id);
 
   await fault(sim.view.controlUrl, { action: 'pause', target: `connector:${victim!.id}` });
   const unpulled = Array.from({ length: 4 }, () => slowUpload(sim, 10));
-  await waitFor(() => inflight(victim!.id), (n) => n === pulledByVictim + 2, 10_000, 'two new uploads dispatched to the paused victim');
+  await waitFor(
+    () => inflight(victim!.id),
+    (n) => n === pulledByVictim + 2,
+    10_000,
+    'two new uploads dispatched to the paused victim',
+  );
   await fault(sim.view.controlUrl, { action: 'kill', target: `connector:${victim!.id}` });
 
   const first = await Promise.all(pulled);
@@ -100,14 +110,24 @@ test('whole group down: requests wait and succeed if a connector returns in time
     dispatch: { policy: 'random', queueLimit: 100, queueTimeoutMs: 4000 },
   });
   for (const c of sim.view.connectors) await fault(sim.view.controlUrl, { action: 'kill', target: `connector:${c.id}` });
-  await waitFor(async () => metricSum(await relaySamples(sim), 'relay_connectors', { group: 'default', state: 'active' }), (n) => n === 0, 5000, 'the group to be empty');
+  await waitFor(
+    async () => metricSum(await relaySamples(sim), 'relay_connectors', { group: 'default', state: 'active' }),
+    (n) => n === 0,
+    5000,
+    'the group to be empty',
+  );
   const host = hostOf(sim, 'echo');
   const waiting = Array.from({ length: 5 }, () => request(sim.publicUrl, host, { path: '/echo' }));
   await fault(sim.view.controlUrl, { action: 'restart', target: `connector:${sim.view.connectors[0]!.id}` });
   for (const res of await Promise.all(waiting)) assert.equal(res.status, 200, 'served once a connector came back');
 
   await fault(sim.view.controlUrl, { action: 'kill', target: `connector:${sim.view.connectors[0]!.id}` });
-  await waitFor(async () => metricSum(await relaySamples(sim), 'relay_connectors', { group: 'default', state: 'active' }), (n) => n === 0, 5000, 'the group to be empty again');
+  await waitFor(
+    async () => metricSum(await relaySamples(sim), 'relay_connectors', { group: 'default', state: 'active' }),
+    (n) => n === 0,
+    5000,
+    'the group to be empty again',
+  );
   const started = Date.now();
   const late = await request(sim.publicUrl, host, { path: '/echo', headers: { accept: 'application/json' } });
   assert.equal(late.status, 504);

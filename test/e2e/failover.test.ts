@@ -49,7 +49,9 @@ test('kill: a connector SIGKILLed under a steady 300 req/s loses no request; det
   assert.equal(figures.detectionCount, 1);
   assert.ok(figures.detectionSum < 1, `detected after ${figures.detectionSum.toFixed(3)} s`);
   assert.ok(figures.retries > 0, 'requests in flight on the dead connector were retried');
-  console.log(`kill: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 ${report.latencyMs.p99} ms (killed ${killed.body['target']})`);
+  console.log(
+    `kill: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 ${report.latencyMs.p99} ms (killed ${killed.body['target']})`,
+  );
 });
 
 for (const kind of ['pause', 'partition'] as const) {
@@ -61,7 +63,12 @@ for (const kind of ['pause', 'partition'] as const) {
     const victim = sim.view.connectors[0]!.id;
     const faultAt = performance.now();
     assert.equal((await fault(sim.view.controlUrl, { action: kind, target: `connector:${victim}` })).status, 200);
-    await waitFor(async () => failoverFigures(await relaySamples(sim)).failovers, (n) => n === 1, 10_000, 'the relay to declare the connector dead');
+    await waitFor(
+      async () => failoverFigures(await relaySamples(sim)).failovers,
+      (n) => n === 1,
+      10_000,
+      'the relay to declare the connector dead',
+    );
     const detectedAfterMs = performance.now() - faultAt;
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await fault(sim.view.controlUrl, { action: kind === 'pause' ? 'resume' : 'heal', target: `connector:${victim}` })).status, 200);
@@ -76,7 +83,12 @@ for (const kind of ['pause', 'partition'] as const) {
     assert.ok(figures.detectionSum <= limitS + 0.2, `detection ${figures.detectionSum.toFixed(2)} s; limit ${limitS} s`);
     assert.equal(report.errors, 0, `client errors: ${JSON.stringify(report.byErrorCode)}`);
     const p99DuringFault = p99Between(runner.intervals, 2, 2 + Math.ceil(detectedAfterMs / 1000) + 1);
-    assert.ok(p99DuringFault < figures.detectionSum * 1000 + 1000, `p99 during the fault ${p99DuringFault} ms; detection ${(figures.detectionSum * 1000).toFixed(0)} ms`);
-    console.log(`${kind}: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 during fault ${p99DuringFault} ms`);
+    assert.ok(
+      p99DuringFault < figures.detectionSum * 1000 + 1000,
+      `p99 during the fault ${p99DuringFault} ms; detection ${(figures.detectionSum * 1000).toFixed(0)} ms`,
+    );
+    console.log(
+      `${kind}: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 during fault ${p99DuringFault} ms`,
+    );
   });
 }

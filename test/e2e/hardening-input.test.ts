@@ -35,14 +35,17 @@ test('GET //, /// and //@ on the control API answer 400 and the sim keeps runnin
   await echoWorks();
 });
 
-test('GET // through the public listener gets the relay\'s 400; the backend is never asked and keeps serving', async () => {
+test("GET // through the public listener gets the relay's 400; the backend is never asked and keeps serving", async () => {
   for (const path of ['//', '///', '//@']) {
     const res = await rawExchange(publicPort, rawGet(path, echoHost));
     assert.equal(res.status, 400, path);
     assert.match(res.text, /x-relay-error: bad_request/);
     assert.match(res.text, /This corporate app can't be accessed/);
   }
-  const upgrade = await rawExchange(publicPort, rawGet('//', echoHost, ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']));
+  const upgrade = await rawExchange(
+    publicPort,
+    rawGet('//', echoHost, ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']),
+  );
   assert.equal(upgrade.status, 400);
   assert.match(upgrade.text, /x-relay-error: bad_request/);
   everyProcessAlive();
@@ -53,7 +56,10 @@ test('GET // and a WebSocket upgrade to // sent straight to the backend answer 4
   const res = await rawExchange(backendPort, rawGet('//', '127.0.0.1'));
   assert.equal(res.status, 400);
   assert.match(res.text, /malformed request target/);
-  const upgrade = await rawExchange(backendPort, rawGet('//', '127.0.0.1', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']));
+  const upgrade = await rawExchange(
+    backendPort,
+    rawGet('//', '127.0.0.1', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']),
+  );
   assert.equal(upgrade.status, 400);
   everyProcessAlive();
   await echoWorks();
@@ -70,7 +76,7 @@ test('X-Forwarded-Host is the Host the relay routed on; client X-Forwarded-Host 
   assert.equal(seen['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
 });
 
-test('an HTTP/1.1 request without Host gets the relay\'s 400, not Node\'s bare one', async () => {
+test("an HTTP/1.1 request without Host gets the relay's 400, not Node's bare one", async () => {
   const res = await rawExchange(publicPort, rawGet('/echo', undefined));
   assert.equal(res.statusLine, 'HTTP/1.1 400 Bad Request');
   assert.match(res.text, /x-relay-error: bad_request/);
@@ -79,7 +85,10 @@ test('an HTTP/1.1 request without Host gets the relay\'s 400, not Node\'s bare o
 
 test('the 60-header cap holds on /_relay/ paths and for unknown hosts too', async () => {
   const headers = Array.from({ length: 60 }, (_, i) => `X-H${i}: v`);
-  for (const [path, host] of [['/_relay/healthz', echoHost], ['/echo', 'nope.localhost']] as const) {
+  for (const [path, host] of [
+    ['/_relay/healthz', echoHost],
+    ['/echo', 'nope.localhost'],
+  ] as const) {
     const res = await rawExchange(publicPort, rawGet(path, host, headers));
     assert.equal(res.status, 431, `${path} on ${host}`);
     assert.match(res.text, /x-relay-error: request_header_fields_too_large/);
@@ -92,7 +101,7 @@ test('a backend Set-Cookie for relay_session never reaches the user; other cooki
   assert.deepEqual(res.headers['set-cookie'], ['theme=dark; Path=/']);
 });
 
-test('the backend\'s /metrics, /healthz and /readyz are not published through the relay; Prometheus still reads them directly', async () => {
+test("the backend's /metrics, /healthz and /readyz are not published through the relay; Prometheus still reads them directly", async () => {
   for (const path of ['/metrics', '/healthz', '/readyz']) {
     const res = await request(sim.publicUrl, echoHost, { path });
     assert.equal(res.status, 404, `${path} through the relay`);
@@ -102,7 +111,7 @@ test('the backend\'s /metrics, /healthz and /readyz are not published through th
   assert.match(await direct.text(), /backend_requests_total/);
 });
 
-test('a slowloris head is cut at the documented 20 s with the relay\'s 408', { timeout: 40_000 }, async () => {
+test("a slowloris head is cut at the documented 20 s with the relay's 408", { timeout: 40_000 }, async () => {
   // Never finishes its head: one header line, then silence.
   const res = await rawExchange(publicPort, `GET /echo HTTP/1.1\r\nHost: ${echoHost}\r\n`, 30_000);
   assert.equal(res.status, 408);

@@ -90,8 +90,10 @@ test('60 request headers pass; 61 give 431 request_header_fields_too_large', asy
   // Exactly n headers on the wire: n - 3 custom ones, accept, connection, and the host the helper adds.
   const headers = (n: number) => [
     ...Array.from({ length: n - 3 }, (_, i) => [`x-h${i}`, 'v']).flat(),
-    'accept', 'application/json',
-    'connection', 'keep-alive',
+    'accept',
+    'application/json',
+    'connection',
+    'keep-alive',
   ];
   const ok = await request(publicUrl, echoHost, { headers: headers(60) });
   assert.equal(ok.status, 200);
@@ -136,7 +138,7 @@ test('an oversized request head gets 431 from the relay, in its own format', asy
   assert.match(answer, /This corporate app can't be accessed/);
 });
 
-test('/_relay/healthz is the relay\'s own, on any host', async () => {
+test("/_relay/healthz is the relay's own, on any host", async () => {
   for (const host of [echoHost, 'nope.localhost']) {
     const res = await request(publicUrl, host, { path: '/_relay/healthz' });
     assert.equal(res.status, 200);

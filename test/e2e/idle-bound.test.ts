@@ -39,13 +39,23 @@ function slowUpload(): { status: Promise<number>; socket: net.Socket } {
   return { status, socket };
 }
 
-test('650 slow uploads do not starve the group\'s other requests past the idle bound', { timeout: 60_000 }, async (t) => {
+test("650 slow uploads do not starve the group's other requests past the idle bound", { timeout: 60_000 }, async (t) => {
   const uploads = Array.from({ length: SLOW_UPLOADS }, slowUpload);
-  await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_connector_inflight', { group: 'default' }) === 600, 10_000, 'every slot to be held');
+  await waitFor(
+    () => scrape(relay.metricsUrl),
+    (s) => metricSum(s, 'relay_connector_inflight', { group: 'default' }) === 600,
+    10_000,
+    'every slot to be held',
+  );
 
   const started = performance.now();
   const gets = await Promise.all(
-    Array.from({ length: 20 }, () => request(sim.publicUrl, host, { path: '/echo', headers: { accept: 'application/json' } }).then((r) => ({ status: r.status, ms: performance.now() - started }))),
+    Array.from({ length: 20 }, () =>
+      request(sim.publicUrl, host, { path: '/echo', headers: { accept: 'application/json' } }).then((r) => ({
+        status: r.status,
+        ms: performance.now() - started,
+      })),
+    ),
   );
   assert.deepEqual(new Set(gets.map((g) => g.status)), new Set([200]), 'every GET of the group was served');
   const slowest = Math.max(...gets.map((g) => g.ms));
@@ -65,19 +75,26 @@ test('downloads whose users stop reading are cut at the idle bound and free thei
   const before = metricSum(await scrape(relay.metricsUrl), 'relay_idle_timeouts_total', { direction: 'down' });
   const agent = new http.Agent({ keepAlive: false });
   const responses = await Promise.all(
-    Array.from({ length: 5 }, () =>
-      new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port: publicPort, path: '/bytes/536870912', headers: { host }, agent }, (res) => {
-          res.pause(); // never read: the relay's writes back up
-          res.on('error', () => undefined);
-          resolve(res);
-        });
-        req.on('error', reject);
-      }),
+    Array.from(
+      { length: 5 },
+      () =>
+        new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port: publicPort, path: '/bytes/536870912', headers: { host }, agent }, (res) => {
+            res.pause(); // never read: the relay's writes back up
+            res.on('error', () => undefined);
+            resolve(res);
+          });
+          req.on('error', reject);
+        }),
     ),
   );
   // A client that does not read cannot see the close either; wait for the relay's own count.
-  await waitFor(() => scrape(relay.metricsUrl), (s) => metricSum(s, 'relay_idle_timeouts_total', { direction: 'down' }) - before === 5, IDLE_MS + 5000, 'the relay to cut all 5');
+  await waitFor(
+    () => scrape(relay.metricsUrl),
+    (s) => metricSum(s, 'relay_idle_timeouts_total', { direction: 'down' }) - before === 5,
+    IDLE_MS + 5000,
+    'the relay to cut all 5',
+  );
   const samples = await scrape(relay.metricsUrl);
   assert.equal(metricSum(samples, 'relay_connector_inflight', { group: 'default' }), 0, 'their slots are free');
   // Reading now, each client finds its body truncated and its connection closed.

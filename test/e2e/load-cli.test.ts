@@ -34,7 +34,9 @@ const SummarySchema = z.object({
   }),
   ws: z.object({ sessions: z.number(), messages: z.number(), rttMs: Latency, dropped: z.number(), reconnected: z.number() }).nullable(),
   faults: z.array(z.object({ at: z.number(), action: z.string(), target: z.string() })),
-  failover: z.object({ detectionMs: z.number().nullable(), recoveryMs: z.number().nullable(), failedRequests: z.number(), retriedRequests: z.number() }).nullable(),
+  failover: z
+    .object({ detectionMs: z.number().nullable(), recoveryMs: z.number().nullable(), failedRequests: z.number(), retriedRequests: z.number() })
+    .nullable(),
   thresholds: z.array(z.object({ name: z.string(), expr: z.string(), ok: z.boolean(), value: z.number().nullable() })),
 });
 
@@ -46,7 +48,10 @@ test('npm run load -- get --duration 5s writes a valid summary.json, samples and
       void (async () => {
         for (let i = 0; i < 80 && !metricsText.includes('loadgen_requests_total{'); i++) {
           await new Promise((r) => setTimeout(r, 150));
-          metricsText = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+          metricsText = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          );
         }
       })(),
   });
@@ -59,7 +64,10 @@ test('npm run load -- get --duration 5s writes a valid summary.json, samples and
   assert.ok(summary.thresholds.length >= 2 && summary.thresholds.every((t) => t.ok));
   const { samples } = await readRun(run.runDir);
   assert.ok(samples.length >= 5, `${samples.length} per-second samples`);
-  assert.ok(samples.every((s) => s.relay !== null), 'relay-side figures come from its /metrics');
+  assert.ok(
+    samples.every((s) => s.relay !== null),
+    'relay-side figures come from its /metrics',
+  );
   assert.ok(existsSync(join(run.runDir, 'report.html')));
   assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /http\.p99 < 250/);
   assert.match(run.stderr, /req\/s .* err .* p99/, 'a live progress line');
@@ -87,7 +95,13 @@ test('an impossible threshold exits 1 and is recorded as failed', async () => {
   const run = await runLoadCli(['get', '--duration', '2s', '--rate', '50', '--slo', slo, '--metrics-port', '0']);
   assert.equal(run.code, 1, run.stderr);
   const summary = JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')) as { thresholds: { expr: string; ok: boolean }[] };
-  assert.deepEqual(summary.thresholds.map((t) => [t.expr, t.ok]), [['http.p99 < 0.001', false], ['http.error_rate < 0.5', true]]);
+  assert.deepEqual(
+    summary.thresholds.map((t) => [t.expr, t.ok]),
+    [
+      ['http.p99 < 0.001', false],
+      ['http.error_rate < 0.5', true],
+    ],
+  );
   assert.match(run.stderr, /threshold failed: http\.p99 < 0\.001/);
 });
 
@@ -122,9 +136,18 @@ test('the failover profile runs end to end; its figures agree with the sim event
   const summary = JSON.parse(await readFile(join(run.runDir, 'summary.json'), 'utf8')) as {
     faults: { at: number; action: string; target: string }[];
     events: { tMs: number; action: string; target: string }[];
-    failover: { detectionMs: number; recoveryMs: number | null; failedRequests: number; retriedRequests: number; perFault: { action: string; target: string; atMs: number; detectionMs: number | null }[] };
+    failover: {
+      detectionMs: number;
+      recoveryMs: number | null;
+      failedRequests: number;
+      retriedRequests: number;
+      perFault: { action: string; target: string; atMs: number; detectionMs: number | null }[];
+    };
   };
-  assert.deepEqual(summary.faults.map((f) => f.action), ['kill', 'pause', 'resume']);
+  assert.deepEqual(
+    summary.faults.map((f) => f.action),
+    ['kill', 'pause', 'resume'],
+  );
   for (const fault of summary.failover.perFault.filter((f) => f.action === 'kill' || f.action === 'pause')) {
     const dead = summary.events.find((e) => e.action === 'connector-dead' && e.target === fault.target && e.tMs >= fault.atMs - 50);
     assert.ok(dead, `the sim reported ${fault.target} dead`);
@@ -154,28 +177,45 @@ test('the queueing profile: relay queue wait follows Erlang C below saturation',
   const predicted = below.reduce((n, p) => n + p.predictedMs!, 0) / below.length;
   // Stated tolerance: the mean over those seconds within 50% of the model, plus 2 ms.
   assert.ok(Math.abs(measured - predicted) <= 0.5 * predicted + 2, `measured ${measured.toFixed(2)} ms vs Erlang C ${predicted.toFixed(2)} ms`);
-  console.log(`queueing: below 80% utilisation, mean queue wait ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms Erlang C (c=${model.servers}, S=${model.serviceMs.toFixed(1)} ms)`);
+  console.log(
+    `queueing: below 80% utilisation, mean queue wait ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms Erlang C (c=${model.servers}, S=${model.serviceMs.toFixed(1)} ms)`,
+  );
 });
 
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-test('report.html renders every chart in headless Chromium with no console errors', { skip: chromium ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)' }, async () => {
-  const first = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet']);
-  assert.ok(first.runDir, first.stderr);
-  const second = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet', '--compare', first.runDir]);
-  assert.ok(second.runDir, second.stderr);
-  const html = join(second.runDir, 'report.html');
-  const { stdout, stderr } = await promisify(execFile)(
-    chromium!,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${html}`],
-    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-  assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
-  for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
-    const chart = charts.find((c) => c.includes(`id="${id}"`));
-    assert.ok(chart, `chart ${id} is in the rendered DOM`);
-    assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
-  }
-  assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
-  assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
-});
+test(
+  'report.html renders every chart in headless Chromium with no console errors',
+  { skip: chromium ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)' },
+  async () => {
+    const first = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet']);
+    assert.ok(first.runDir, first.stderr);
+    const second = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet', '--compare', first.runDir]);
+    assert.ok(second.runDir, second.stderr);
+    const html = join(second.runDir, 'report.html');
+    const { stdout, stderr } = await promisify(execFile)(
+      chromium!,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--enable-logging=stderr',
+        '--v=0',
+        '--dump-dom',
+        `file://${html}`,
+      ],
+      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
+    for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
+      const chart = charts.find((c) => c.includes(`id="${id}"`));
+      assert.ok(chart, `chart ${id} is in the rendered DOM`);
+      assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
+    }
+    assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
+    assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
+  },
+);

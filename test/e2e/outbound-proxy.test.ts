@@ -78,7 +78,12 @@ test('connectors behind a CONNECT proxy register, hold their links and serve tra
 test('a proxy that demands authentication (407): the connector says proxy authentication is not supported, /readyz 503', async () => {
   const guarded = await startProxy(() => false);
   const connector = await connectorBehind('branch-407', guarded.url);
-  const state = await waitFor(() => readyz(connector), (r) => /proxy authentication is not supported/.test(r.body), 10_000, 'the 407 to be reported');
+  const state = await waitFor(
+    () => readyz(connector),
+    (r) => /proxy authentication is not supported/.test(r.body),
+    10_000,
+    'the 407 to be reported',
+  );
   assert.equal(state.status, 503);
   assert.ok(guarded.connects.includes(relayAuthority));
   const samples = await scrape(`http://127.0.0.1:${connector.ports['metrics']}/metrics`);
@@ -91,7 +96,12 @@ test('a TLS-inspecting proxy that re-signs traffic: a clear handshake error with
   after(() => inspecting.close());
   const started = Date.now();
   const connector = await connectorBehind('branch-inspected', url);
-  const state = await waitFor(() => readyz(connector), (r) => /not signed by the relay CA/.test(r.body), 10_000, 'the handshake failure to be reported');
+  const state = await waitFor(
+    () => readyz(connector),
+    (r) => /not signed by the relay CA/.test(r.body),
+    10_000,
+    'the handshake failure to be reported',
+  );
   console.log(`TLS inspection reported ${Date.now() - started} ms after the connector started`);
   assert.equal(state.status, 503);
   assert.match(state.body, /Contoso TLS Inspection CA/);

@@ -17,14 +17,22 @@ const hostOf = (app: string) => new URL(sim.view.apps.find((a) => a.name === app
 const secure = hostOf('secure');
 
 async function token(user: string, app = 'secure'): Promise<string> {
-  const res = await request(sim.publicUrl, secure, { method: 'POST', path: '/_relay/sts/token', body: JSON.stringify({ user, app }), headers: { 'content-type': 'application/json' } });
+  const res = await request(sim.publicUrl, secure, {
+    method: 'POST',
+    path: '/_relay/sts/token',
+    body: JSON.stringify({ user, app }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.status, 200, res.body.toString());
   return json<{ token: string }>(res).token;
 }
 
 test('the token service signs ES256 JWTs for known users and refuses unknown ones', async () => {
   const jwt = await token('user1');
-  const [header, payload] = jwt.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+  const [header, payload] = jwt
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
   assert.equal(header!['alg'], 'ES256');
   assert.equal(payload!['sub'], 'user1');
   assert.equal(payload!['aud'], 'secure');

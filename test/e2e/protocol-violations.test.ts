@@ -107,7 +107,9 @@ test('a response head Node cannot write closes that channel; the user gets "502 
   const userRequest = rawExchange(publicPort, rawGet('/echo', hostOf('lab'), ['Accept: application/json']));
   const dispatch = (await peer.next((m) => m.type === 'dispatch')) as { id: string };
   peer.sendJson({ type: 'accept', id: dispatch.id });
-  peer.sendBinary(Buffer.concat(encodeInlineResponse({ type: 'response', id: dispatch.id, status: 200, headers: ['bad header name', 'x'] }, [Buffer.from('nope')])));
+  peer.sendBinary(
+    Buffer.concat(encodeInlineResponse({ type: 'response', id: dispatch.id, status: 200, headers: ['bad header name', 'x'] }, [Buffer.from('nope')])),
+  );
   const error = await peer.next((m) => m.type === 'error');
   assert.equal((error as { code: string }).code, 'malformed_frame');
   assert.equal((await peer.closed).code, 1008);
@@ -119,7 +121,12 @@ test('a response head Node cannot write closes that channel; the user gets "502 
 });
 
 /** A peer that accepts the next `lab` request and streams `body` back under the head `rawHead`. */
-async function respondWith(name: string, rawHead: string[], body: Buffer, waitMs = 5000): Promise<{ user: ReturnType<typeof rawExchange>; peer: ProtocolPeer }> {
+async function respondWith(
+  name: string,
+  rawHead: string[],
+  body: Buffer,
+  waitMs = 5000,
+): Promise<{ user: ReturnType<typeof rawExchange>; peer: ProtocolPeer }> {
   const peer = await ProtocolPeer.register(relay.connectorUrl, token, name, 'lab');
   // Keep-alive, as browsers use: the answer must end where its Content-Length says, or the connection must close.
   const user = rawExchange(publicPort, `GET /echo HTTP/1.1\r\nHost: ${hostOf('lab')}\r\n\r\n`, waitMs);
@@ -137,7 +144,7 @@ async function respondWith(name: string, rawHead: string[], body: Buffer, waitMs
   return { user, peer };
 }
 
-test('a connector body longer than its Content-Length is cut: the user\'s keep-alive connection closes and never carries a second response', async () => {
+test("a connector body longer than its Content-Length is cut: the user's keep-alive connection closes and never carries a second response", async () => {
   const smuggled = 'HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nforged';
   const before = await protocolErrors('malformed_frame');
   const { user, peer } = await respondWith('rogue-6', ['content-length', '5'], Buffer.from(`hello${smuggled}`));

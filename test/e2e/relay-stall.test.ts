@@ -36,7 +36,11 @@ test('a 3.5 s relay freeze closes no WebSocket session, fails no upload, and dec
   for (const { ws } of sessions) ws.once('close', (code) => closes.push(code));
   const uploads = Array.from({ length: UPLOADS }, (_, i) => {
     const { body, sha256, bytes } = slowBody(i);
-    return request(sim.publicUrl, host, { method: 'POST', path: '/upload', body, headers: { 'content-type': 'application/octet-stream' } }).then((res) => ({ res, sha256, bytes }));
+    return request(sim.publicUrl, host, { method: 'POST', path: '/upload', body, headers: { 'content-type': 'application/octet-stream' } }).then((res) => ({
+      res,
+      sha256,
+      bytes,
+    }));
   });
   await sleep(1500); // every upload is pulled and streaming
 
@@ -64,6 +68,9 @@ test('a 3.5 s relay freeze closes no WebSocket session, fails no upload, and dec
   assert.equal(metricSum(samples, 'relay_connectors', { state: 'active' }), 2);
   const events = await new ControlClient(sim.view.controlUrl).events();
   assert.equal(events.filter((e) => e.action === 'connector-dead').length, 0, 'the timeline shows no false death');
-  assert.ok(events.some((e) => e.action === 'relay-stalled' && e.target === 'relay:relay-1'), 'the timeline shows the stall');
+  assert.ok(
+    events.some((e) => e.action === 'relay-stalled' && e.target === 'relay:relay-1'),
+    'the timeline shows the stall',
+  );
   for (const { ws } of sessions) ws.close();
 });

@@ -24,12 +24,26 @@ test('renewals while one relay is down: served through the other, links to the d
   await waitFor(renewals, (n) => n >= before + 4, 15_000, 'four renewals through relay-1');
   // One link still trying the old certificate, plus one pending replacement: never more.
   assert.ok((await linksTo('relay-2')) <= 2, `links to the dead relay: ${await linksTo('relay-2')}`);
-  await waitFor(() => linksTo('relay-1'), (n) => n === 1, 5000, 'one link to relay-1 between renewals');
+  await waitFor(
+    () => linksTo('relay-1'),
+    (n) => n === 1,
+    5000,
+    'one link to relay-1 between renewals',
+  );
   for (let i = 0; i < 10; i++) assert.equal((await request(sim.publicUrl, echo, { path: '/echo', ca })).status, 200);
 
   assert.equal((await fault(sim.view.controlUrl, { action: 'restart', target: 'relay:relay-2' })).status, 200);
   const relay2 = sim.view.relays.find((r) => r.id === 'relay-2')!;
-  const activeOnRelay2 = () => scrape(relay2.metricsUrl).then((samples) => metricSum(samples, 'relay_connectors', { state: 'active' }), () => -1); // -1: not up yet
+  const activeOnRelay2 = () =>
+    scrape(relay2.metricsUrl).then(
+      (samples) => metricSum(samples, 'relay_connectors', { state: 'active' }),
+      () => -1,
+    ); // -1: not up yet
   await waitFor(activeOnRelay2, (n) => n === 1, 15_000, 'the connector back on relay-2');
-  await waitFor(() => linksTo('relay-2'), (n) => n === 1, 5000, 'the old link to relay-2 retired');
+  await waitFor(
+    () => linksTo('relay-2'),
+    (n) => n === 1,
+    5000,
+    'the old link to relay-2 retired',
+  );
 });

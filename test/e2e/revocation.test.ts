@@ -14,7 +14,10 @@ test('POST /certificates/revoke cuts a connector at every relay, including relay
   const ca = sim.cluster.pki!.ca.certificatePem;
   const echo = new URL(sim.view.apps[0]!.externalUrl).host;
   const revoke = (body: unknown) =>
-    fetch(`${sim.view.controlUrl}/certificates/revoke`, { method: 'POST', body: JSON.stringify(body) }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    fetch(`${sim.view.controlUrl}/certificates/revoke`, { method: 'POST', body: JSON.stringify(body) }).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown>,
+    }));
 
   const bad = await revoke({ connector: 'default-2' });
   assert.equal(bad.status, 400);
@@ -28,7 +31,12 @@ test('POST /certificates/revoke cuts a connector at every relay, including relay
     assert.ok(relays[id]!.revoked.length >= 1, `${id} revoked default-2's certificate`);
   }
   for (const relay of sim.view.relays) {
-    await waitFor(async () => metricSum(await scrape(relay.metricsUrl), 'relay_connectors', { state: 'active' }), (n) => n === 1, 10_000, `default-2 gone from ${relay.id}`);
+    await waitFor(
+      async () => metricSum(await scrape(relay.metricsUrl), 'relay_connectors', { state: 'active' }),
+      (n) => n === 1,
+      10_000,
+      `default-2 gone from ${relay.id}`,
+    );
     for (let i = 0; i < 10; i++) assert.equal((await request(relay.publicUrl, echo, { path: '/echo', ca })).status, 200);
   }
   assert.equal((await revoke({ connectorId: 'nobody' })).status, 404);

@@ -12,7 +12,6 @@ import { ControlClient } from '../../sim/cluster/control-client.ts';
 const MAIN = fileURLToPath(new URL('../../sim/cluster/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
-
 function runSim(args: string[]) {
   return spawn(process.execPath, ['--import', TSX, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -34,8 +33,18 @@ test('npm run sim -- --json prints the ready line; after SIGTERM no child proces
     apps: { name: string; group: string; externalUrl: string }[];
   };
   assert.equal(ready.event, 'ready');
-  assert.deepEqual(ready.connectors.map((c) => c.group), ['default', 'default', 'default', 'eu', 'eu']);
-  assert.deepEqual(ready.apps.map((a) => [a.name, a.group]), [['echo', 'default'], ['eu', 'eu'], ['secure', 'default']]);
+  assert.deepEqual(
+    ready.connectors.map((c) => c.group),
+    ['default', 'default', 'default', 'eu', 'eu'],
+  );
+  assert.deepEqual(
+    ready.apps.map((a) => [a.name, a.group]),
+    [
+      ['echo', 'default'],
+      ['eu', 'eu'],
+      ['secure', 'default'],
+    ],
+  );
   assert.ok(ready.connectors.every((c) => c.state === 'running'));
 
   const pids = [...ready.relays, ...ready.connectors, ...ready.backends].map((c) => c.pid);

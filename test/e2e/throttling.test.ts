@@ -8,7 +8,10 @@ import { startSim } from '../helpers/sim.ts';
 
 const sim = await startSim({
   groups: [{ name: 'default', connectors: 2 }],
-  apps: [{ name: 'echo', group: 'default' }, { name: 'other', group: 'default' }],
+  apps: [
+    { name: 'echo', group: 'default' },
+    { name: 'other', group: 'default' },
+  ],
   limits: { appRps: 50, tenantRps: 80 },
 });
 
@@ -35,7 +38,9 @@ test('above the app limit, 429 throttled appears for exactly the excess', async 
 
 test('a 429 says throttled, in JSON when asked, with a Retry-After', async () => {
   await new Promise((r) => setTimeout(r, 1100));
-  const burst = await Promise.all(Array.from({ length: 80 }, () => request(sim.publicUrl, hostOf('echo'), { path: '/echo', headers: { accept: 'application/json' } })));
+  const burst = await Promise.all(
+    Array.from({ length: 80 }, () => request(sim.publicUrl, hostOf('echo'), { path: '/echo', headers: { accept: 'application/json' } })),
+  );
   const refused = burst.filter((r) => r.status === 429);
   assert.ok(refused.length >= 20, `${refused.length} of 80 refused by a 50/s bucket`);
   for (const res of refused) {
@@ -48,9 +53,7 @@ test('a 429 says throttled, in JSON when asked, with a Retry-After', async () =>
 test('the tenant limit spans apps', async () => {
   await new Promise((r) => setTimeout(r, 1100));
   const started = performance.now();
-  const burst = await Promise.all(
-    Array.from({ length: 120 }, (_, i) => request(sim.publicUrl, hostOf(i % 2 ? 'echo' : 'other'), { path: '/echo' })),
-  );
+  const burst = await Promise.all(Array.from({ length: 120 }, (_, i) => request(sim.publicUrl, hostOf(i % 2 ? 'echo' : 'other'), { path: '/echo' })));
   const elapsedS = (performance.now() - started) / 1000;
   const admitted = burst.filter((r) => r.status === 200).length;
   // A full bucket of 80, plus what refilled at 80/s while the burst was being answered.

@@ -65,13 +65,18 @@ test('killing one of 2 connectors closes exactly its sessions with 1012; the res
   const before = new Map(driver.sessionRecords().map((s) => [s.index, s]));
   driver.resetGaps();
   process.kill(victim!.pid!, 'SIGKILL');
-  await waitFor(async () => driver.sessionRecords().filter((s) => s.closes.length > before.get(s.index)!.closes.length).length, (n) => n >= victimTunnels, 10_000, 'the victim sessions to close');
+  await waitFor(
+    async () => driver.sessionRecords().filter((s) => s.closes.length > before.get(s.index)!.closes.length).length,
+    (n) => n >= victimTunnels,
+    10_000,
+    'the victim sessions to close',
+  );
   await new Promise((r) => setTimeout(r, 1500)); // let the survivors exchange a few more rounds
 
   const after = driver.sessionRecords();
   const closedNow = after.filter((s) => s.closes.length > before.get(s.index)!.closes.length);
   const untouched = after.filter((s) => s.closes.length === before.get(s.index)!.closes.length);
-  assert.equal(closedNow.length, victimTunnels, 'exactly the killed connector\'s sessions closed');
+  assert.equal(closedNow.length, victimTunnels, "exactly the killed connector's sessions closed");
   for (const s of closedNow) assert.ok([1011, 1012].includes(s.closes.at(-1)!), `session ${s.index} closed with ${s.closes.at(-1)}`);
   assert.equal(untouched.length, survivorTunnels);
   for (const s of untouched) {
@@ -85,5 +90,7 @@ test('killing one of 2 connectors closes exactly its sessions with 1012; the res
   assert.equal(metricSum(relaySamples, 'relay_ws_sessions_active'), SESSIONS);
   const report = await driver.stop();
   assert.equal(report.reconnected, victimTunnels);
-  console.log(`ws failover: ${victimTunnels} sessions closed with ${JSON.stringify(report.closeCodes)}, reconnected ${report.reconnected}; rtt p99 ${report.rttMs.p99} ms`);
+  console.log(
+    `ws failover: ${victimTunnels} sessions closed with ${JSON.stringify(report.closeCodes)}, reconnected ${report.reconnected}; rtt p99 ${report.rttMs.p99} ms`,
+  );
 });

@@ -6,8 +6,14 @@ import { startSim } from '../helpers/sim.ts';
 import { closed, openWs, refusedUpgrade } from '../helpers/ws-client.ts';
 
 const sim = await startSim({
-  groups: [{ name: 'default', connectors: 1 }, { name: 'capped', connectors: 1 }],
-  apps: [{ name: 'echo', group: 'default' }, { name: 'capped', group: 'capped' }],
+  groups: [
+    { name: 'default', connectors: 1 },
+    { name: 'capped', connectors: 1 },
+  ],
+  apps: [
+    { name: 'echo', group: 'default' },
+    { name: 'capped', group: 'capped' },
+  ],
   websocket: { keepaliveMs: 100, idleTimeoutMs: 400, maxSessionMs: 1500 },
 });
 const hostOf = (app: string) => new URL(sim.view.apps.find((a) => a.name === app)!.externalUrl).host;

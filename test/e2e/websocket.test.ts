@@ -93,7 +93,9 @@ test('a malformed upgrade gets 400 from the relay and is never dispatched', asyn
   const rawUpgrade = async (key: string, version: string) => {
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');
-    socket.write(`GET /ws/echo HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: ${version}\r\n\r\n`);
+    socket.write(
+      `GET /ws/echo HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: ${version}\r\n\r\n`,
+    );
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString()));
     await once(socket, 'close');
@@ -121,7 +123,12 @@ test('a user that stops reading while the ticker pushes keeps relay and connecto
   const { ws } = await openWs(publicUrl, host, '/ws/ticker?intervalMs=1&bytes=65536');
   let received = 0;
   ws.on('message', (d: Buffer) => (received += d.length));
-  await waitFor(async () => received, (n) => n > 0, 5000, 'the first tick');
+  await waitFor(
+    async () => received,
+    (n) => n > 0,
+    5000,
+    'the first tick',
+  );
   ws.pause(); // stop reading: TCP backpressure from here on
   await new Promise((r) => setTimeout(r, 3000));
   const growth = await sampler.stop();

@@ -20,11 +20,32 @@ function onlyTyped(fn: () => unknown, ...expected: (abstract new (...args: never
   }
 }
 
-const messageTypes = fc.constantFrom('hello', 'accept', 'reject', 'fail', 'drain', 'welcome', 'dispatch', 'cancel', 'error', 'explode', '', 'constructor', '__proto__');
-/** Near-valid control messages: a known type with random fields, which reach the schema checks. */
-const nearMessage = fc.record({ type: messageTypes }, { requiredKeys: ['type'] }).chain((base) =>
-  fc.dictionary(fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'instance', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'), fc.anything()).map((extra) => ({ ...extra, ...base })),
+const messageTypes = fc.constantFrom(
+  'hello',
+  'accept',
+  'reject',
+  'fail',
+  'drain',
+  'welcome',
+  'dispatch',
+  'cancel',
+  'error',
+  'explode',
+  '',
+  'constructor',
+  '__proto__',
 );
+/** Near-valid control messages: a known type with random fields, which reach the schema checks. */
+const nearMessage = fc
+  .record({ type: messageTypes }, { requiredKeys: ['type'] })
+  .chain((base) =>
+    fc
+      .dictionary(
+        fc.constantFrom('v', 'id', 'connectorId', 'group', 'slots', 'instance', 'code', 'detail', 'headers', 'hasBody', 'kind', 'deadline', 'apps'),
+        fc.anything(),
+      )
+      .map((extra) => ({ ...extra, ...base })),
+  );
 
 /** Request targets as hostile clients send them (`curl --path-as-is`): `//`, `//@`, raw bytes. */
 const requestTarget = fc.oneof(
@@ -35,11 +56,21 @@ const requestTarget = fc.oneof(
 
 /** Every decoder and parser at the system's edges, as fast-check properties: no crash, only clear errors. */
 export const PROPERTIES = {
-  'control frames from connectors': fc.property(fc.oneof(fc.string(), fc.json(), nearMessage.map((m) => JSON.stringify(m))), (raw) =>
-    onlyTyped(() => decodeConnectorMessage(raw), ProtocolError),
+  'control frames from connectors': fc.property(
+    fc.oneof(
+      fc.string(),
+      fc.json(),
+      nearMessage.map((m) => JSON.stringify(m)),
+    ),
+    (raw) => onlyTyped(() => decodeConnectorMessage(raw), ProtocolError),
   ),
-  'control frames from relays': fc.property(fc.oneof(fc.string(), fc.json(), nearMessage.map((m) => JSON.stringify(m))), (raw) =>
-    onlyTyped(() => decodeRelayMessage(raw), ProtocolError),
+  'control frames from relays': fc.property(
+    fc.oneof(
+      fc.string(),
+      fc.json(),
+      nearMessage.map((m) => JSON.stringify(m)),
+    ),
+    (raw) => onlyTyped(() => decodeRelayMessage(raw), ProtocolError),
   ),
   'inline response frames': fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyTyped(() => decodeInlineResponse(Buffer.from(bytes)), ProtocolError)),
   'tunnel frame streams': fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 16 }), (chunks) =>
@@ -48,11 +79,17 @@ export const PROPERTIES = {
       for (const chunk of chunks) decoder.push(Buffer.from(chunk), () => undefined);
     }, TunnelFrameError),
   ),
-  'topology files': fc.property(fc.oneof(fc.anything(), fc.record({ groups: fc.anything(), apps: fc.anything(), dispatch: fc.anything(), faults: fc.anything() })), (value) =>
-    onlyTyped(() => parseTopology(value, 'fuzz'), TopologyError),
+  'topology files': fc.property(
+    fc.oneof(fc.anything(), fc.record({ groups: fc.anything(), apps: fc.anything(), dispatch: fc.anything(), faults: fc.anything() })),
+    (value) => onlyTyped(() => parseTopology(value, 'fuzz'), TopologyError),
   ),
   'connector CSRs': fc.property(
-    fc.oneof(fc.string(), fc.uint8Array({ maxLength: 600 }).map((bytes) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(bytes).toString('base64')}\n-----END CERTIFICATE REQUEST-----`)),
+    fc.oneof(
+      fc.string(),
+      fc
+        .uint8Array({ maxLength: 600 })
+        .map((bytes) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(bytes).toString('base64')}\n-----END CERTIFICATE REQUEST-----`),
+    ),
     (pem) => onlyTyped(() => parseCsr(pem), CsrError),
   ),
   'request targets': fc.property(requestTarget, (target) => {
@@ -62,7 +99,9 @@ export const PROPERTIES = {
   }),
   'connector response heads': fc.property(
     fc.record({
-      head: fc.array(fc.oneof(fc.string(), fc.constantFrom('content-length', 'Content-Length', '5', '-1', '1e3', '5, 5', '5, 6', ' 007 ')), { maxLength: 12 }).map((list) => (list.length % 2 ? list.slice(1) : list)),
+      head: fc
+        .array(fc.oneof(fc.string(), fc.constantFrom('content-length', 'Content-Length', '5', '-1', '1e3', '5, 5', '5, 6', ' 007 ')), { maxLength: 12 })
+        .map((list) => (list.length % 2 ? list.slice(1) : list)),
       method: fc.constantFrom('GET', 'HEAD', 'POST', undefined),
       status: fc.integer({ min: 200, max: 599 }),
     }),

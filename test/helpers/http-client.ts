@@ -26,7 +26,15 @@ export function request(origin: string, host: string, options: RequestOptions = 
   return new Promise((resolve, reject) => {
     const headers = Array.isArray(options.headers) ? [...options.headers, 'host', host] : { host, ...options.headers };
     const req = client.request(
-      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'GET', headers, agent: options.agent, ...(options.ca ? { ca: options.ca } : {}) },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: options.method ?? 'GET',
+        headers,
+        agent: options.agent,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

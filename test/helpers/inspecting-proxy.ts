@@ -31,7 +31,12 @@ export class InspectingProxy {
     this.connects.push(req.url ?? '');
     if (host !== '127.0.0.1' && host !== 'localhost') return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    const inspected = new tls.TLSSocket(client, { isServer: true, key: this.#identity!.keyPem, cert: this.#identity!.certificatePem, ALPNProtocols: ['h2', 'http/1.1'] });
+    const inspected = new tls.TLSSocket(client, {
+      isServer: true,
+      key: this.#identity!.keyPem,
+      cert: this.#identity!.certificatePem,
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
     inspected.on('error', () => client.destroy());
     inspected.once('secure', () => {
       const upstream = tls.connect({ host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: [inspected.alpnProtocol || 'http/1.1'] });

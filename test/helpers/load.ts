@@ -20,7 +20,9 @@ export function getLoad(sim: RunningSim, app: string, path: string, rate: number
       new Promise((resolve, reject) => {
         const req = client.get({ hostname: origin.hostname, port: origin.port, path, agent, headers: { host } }, (res) => {
           res.resume();
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers['x-relay-error'] ? { errorCode: String(res.headers['x-relay-error']) } : {}) }));
+          res.once('end', () =>
+            resolve({ status: res.statusCode ?? 0, ...(res.headers['x-relay-error'] ? { errorCode: String(res.headers['x-relay-error']) } : {}) }),
+          );
           res.once('error', reject);
         });
         req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'client_timeout' })));

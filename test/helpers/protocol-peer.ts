@@ -40,15 +40,28 @@ export class ProtocolPeer {
    * Connects, says hello for `group`, and waits for the welcome. With `tls` (an https:// relay),
    * the control channel presents `tls.control` and the data plane `tls.data` (the same by default).
    */
-  static async register(connectorUrl: string, token: string, id: string, group: string, slots = 10, tls?: PeerTls, welcomeTimeoutMs = 5000): Promise<ProtocolPeer> {
-    const credentials = (certificate: ClientCertificate | undefined) => (tls ? { ca: tls.ca, ...(certificate ? { cert: certificate.certificatePem, key: certificate.keyPem } : {}) } : {});
+  static async register(
+    connectorUrl: string,
+    token: string,
+    id: string,
+    group: string,
+    slots = 10,
+    tls?: PeerTls,
+    welcomeTimeoutMs = 5000,
+  ): Promise<ProtocolPeer> {
+    const credentials = (certificate: ClientCertificate | undefined) =>
+      tls ? { ca: tls.ca, ...(certificate ? { cert: certificate.certificatePem, key: certificate.keyPem } : {}) } : {};
     const peer = await ProtocolPeer.hello(connectorUrl, token, id, group, slots, credentials(tls?.control));
     peer.welcome = (await peer.next((m) => m.type === 'welcome', welcomeTimeoutMs)) as WelcomeMessage;
     peer.session = http2.connect(connectorUrl, credentials(tls?.data ?? tls?.control));
     peer.session.on('error', () => undefined);
     // As a real connector does: show the data token at once, or the idle session is cut at 10 s.
     // A peer whose data plane uses another connector's certificate (a test of that refusal) does not.
-    if (!tls?.data || tls.data === tls.control) peer.session.request({ ':path': SESSION_BIND_PATH, ':method': 'GET', [DATA_HEADERS.token]: peer.welcome.dataToken }, { endStream: true }).on('error', () => undefined).resume();
+    if (!tls?.data || tls.data === tls.control)
+      peer.session
+        .request({ ':path': SESSION_BIND_PATH, ':method': 'GET', [DATA_HEADERS.token]: peer.welcome.dataToken }, { endStream: true })
+        .on('error', () => undefined)
+        .resume();
     return peer;
   }
 
@@ -92,7 +105,10 @@ export class ProtocolPeer {
 
   /** Opens a data-plane stream with this peer's token; resolves with the relay's status and body. */
   async stream(path: string, method: 'GET' | 'POST', extra: http2.OutgoingHttpHeaders = {}, body?: Buffer): Promise<{ status: number; body: string }> {
-    const stream = this.session.request({ ':path': path, ':method': method, [DATA_HEADERS.token]: this.welcome.dataToken, ...extra }, { endStream: body === undefined });
+    const stream = this.session.request(
+      { ':path': path, ':method': method, [DATA_HEADERS.token]: this.welcome.dataToken, ...extra },
+      { endStream: body === undefined },
+    );
     if (body !== undefined) stream.end(body);
     const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
     const chunks: Buffer[] = [];

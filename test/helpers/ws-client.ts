@@ -3,7 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 
 /** Opens a WebSocket to `origin` (the relay's public URL) for `host`; resolves once open. */
-export async function openWs(origin: string, host: string, path: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<{ ws: WebSocket; upgrade: IncomingMessage }> {
+export async function openWs(
+  origin: string,
+  host: string,
+  path: string,
+  options: { protocols?: string[]; headers?: Record<string, string> } = {},
+): Promise<{ ws: WebSocket; upgrade: IncomingMessage }> {
   const ws = new WebSocket(origin.replace(/^http/, 'ws') + path, options.protocols ?? [], { headers: { host, ...options.headers }, perMessageDeflate: false });
   const upgrade = new Promise<IncomingMessage>((resolve) => ws.once('upgrade', resolve));
   await once(ws, 'open');

@@ -33,7 +33,9 @@ export async function preAuthenticate(req: IncomingMessage, app: PublishedApp, t
   const error = new RelayError('auth_required', `sign in to ${app.name} first: POST /_relay/sts/token, then send the token as a bearer`);
   const browser = req.headers.accept?.includes('text/html') ?? false;
   const returnTo = `${app.externalOrigin}${req.url ?? '/'}`;
-  return browser ? { kind: 'denied', error, redirectTo: `${SIGN_IN_PATH}?app=${encodeURIComponent(app.name)}&return=${encodeURIComponent(returnTo)}` } : { kind: 'denied', error };
+  return browser
+    ? { kind: 'denied', error, redirectTo: `${SIGN_IN_PATH}?app=${encodeURIComponent(app.name)}&return=${encodeURIComponent(returnTo)}` }
+    : { kind: 'denied', error };
 }
 
 function assigned(app: PublishedApp, user: string): boolean {

@@ -61,6 +61,10 @@ export function readCookie(header: string | undefined, name: string): string | u
 
 /** A Cookie header without cookie `name` (undefined when nothing is left). */
 export function withoutCookie(header: string, name: string): string | undefined {
-  const kept = header.split(';').filter((part) => part.split('=')[0]?.trim() !== name).map((p) => p.trim()).filter(Boolean);
+  const kept = header
+    .split(';')
+    .filter((part) => part.split('=')[0]?.trim() !== name)
+    .map((p) => p.trim())
+    .filter(Boolean);
   return kept.length ? kept.join('; ') : undefined;
 }

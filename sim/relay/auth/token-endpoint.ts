@@ -11,7 +11,13 @@ const json = sendJson;
  *   GET  /_relay/sts/authorize  the sign-in page browsers are redirected to
  * Returns false for any other path, so the caller routes it to an app.
  */
-export function serveTokenEndpoint(req: IncomingMessage, res: ServerResponse, tokens: TokenService, users: readonly string[], apps: readonly string[]): boolean {
+export function serveTokenEndpoint(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tokens: TokenService,
+  users: readonly string[],
+  apps: readonly string[],
+): boolean {
   const url = new URL(req.url ?? '/', 'http://relay');
   if (url.pathname === '/_relay/sts/authorize' && req.method === 'GET') {
     const app = url.searchParams.get('app') ?? '';
@@ -24,11 +30,15 @@ export function serveTokenEndpoint(req: IncomingMessage, res: ServerResponse, to
     json(res, 405, { error: 'use POST with {"user","app"}' });
     return true;
   }
-  readJsonBody(req, MAX_BODY).then((parsed) => {
-    const request = (parsed ?? {}) as { user?: unknown; app?: unknown };
-    if (typeof request.user !== 'string' || !users.includes(request.user)) return json(res, 400, { error: `unknown user ${JSON.stringify(request.user)}` });
-    if (typeof request.app !== 'string' || !apps.includes(request.app)) return json(res, 400, { error: `unknown app ${JSON.stringify(request.app)}` });
-    return tokens.sign(request.user, request.app).then((token) => json(res, 200, { token }));
-  }).catch((err: Error) => json(res, err instanceof JsonBodyError ? 400 : 500, { error: err instanceof JsonBodyError ? `${err.message}; send {"user","app"}` : err.message }));
+  readJsonBody(req, MAX_BODY)
+    .then((parsed) => {
+      const request = (parsed ?? {}) as { user?: unknown; app?: unknown };
+      if (typeof request.user !== 'string' || !users.includes(request.user)) return json(res, 400, { error: `unknown user ${JSON.stringify(request.user)}` });
+      if (typeof request.app !== 'string' || !apps.includes(request.app)) return json(res, 400, { error: `unknown app ${JSON.stringify(request.app)}` });
+      return tokens.sign(request.user, request.app).then((token) => json(res, 200, { token }));
+    })
+    .catch((err: Error) =>
+      json(res, err instanceof JsonBodyError ? 400 : 500, { error: err instanceof JsonBodyError ? `${err.message}; send {"user","app"}` : err.message }),
+    );
   return true;
 }

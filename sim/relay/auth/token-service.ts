@@ -41,5 +41,4 @@ export class TokenService {
       throw err;
     }
   }
-
 }

@@ -23,7 +23,10 @@ export function checkHello(hello: HelloMessage, context: HelloContext): void {
   if (context.connectedInstance !== undefined && context.connectedInstance !== hello.instance) {
     // Another process claims a connector id that is connected: an impostor (or a twin started by
     // mistake). It gets no traffic; the real connector keeps its channels.
-    throw new ProtocolError('unauthorized', `connector ${hello.connectorId} is already connected from another process; a second one is refused while that one is connected`);
+    throw new ProtocolError(
+      'unauthorized',
+      `connector ${hello.connectorId} is already connected from another process; a second one is refused while that one is connected`,
+    );
   }
 }
 

@@ -42,4 +42,3 @@ export class ChannelRegistry<C extends RegisteredChannel> {
     return [...this.#byToken.values()];
   }
 }
-

@@ -82,10 +82,7 @@ export class ConnectorCertificates {
       sendJson(res, 405, { error: `use POST ${path}` });
       return true;
     }
-    const work =
-      action === 'register' ? this.#register(req, res)
-      : action === 'renew' ? this.#renew(req, res, identity)
-      : this.#revoke(req, res);
+    const work = action === 'register' ? this.#register(req, res) : action === 'renew' ? this.#renew(req, res, identity) : this.#revoke(req, res);
     work.catch((err: Error) => {
       const status = err instanceof JsonBodyError || err instanceof CsrError ? 400 : 500;
       sendJson(res, status, { error: err.message, code: status === 400 ? 'bad_request' : 'internal' });
@@ -112,7 +109,8 @@ export class ConnectorCertificates {
     const serials = new Set<string>();
     if (typeof body?.serial === 'string') serials.add(body.serial.toUpperCase());
     if (typeof body?.connectorId === 'string') for (const serial of this.#known.get(body.connectorId) ?? []) serials.add(serial);
-    if (serials.size === 0) return sendJson(res, 404, { error: 'give {"serial"}, or the {"connectorId"} of a connector this relay registered or has seen', code: 'not_found' });
+    if (serials.size === 0)
+      return sendJson(res, 404, { error: 'give {"serial"}, or the {"connectorId"} of a connector this relay registered or has seen', code: 'not_found' });
     for (const serial of serials) this.#revoked.add(serial);
     this.#log.warn({ serials: [...serials] }, 'connector certificates revoked');
     this.#onRevoked(serials);

@@ -58,7 +58,10 @@ export class ConnectorEndpoint {
       if (typeof token === 'string' && ctx.channels.byToken(token)) this.#strangers.authenticated(stream.session!.socket);
       handleDataPlaneStream(ctx, stream, headers);
     });
-    this.#h1.on('upgrade', guardUpgrades(ctx.log, (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head)));
+    this.#h1.on(
+      'upgrade',
+      guardUpgrades(ctx.log, (req, socket, head) => this.#onUpgrade(req, socket as net.Socket, head)),
+    );
     const tlsSettings = ctx.config.tls;
     if (tlsSettings) {
       this.#certificates = new ConnectorCertificates(tlsSettings, ctx.metrics, ctx.log, (serials) => this.#cutRevoked(serials));
@@ -136,7 +139,9 @@ export class ConnectorEndpoint {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.#certificates?.serve(req, res, this.#identities.get(req.socket))) return;
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(this.#certificates ? 'no such endpoint\n' : 'no such endpoint (registration needs topology tls: on)\n');
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end(this.#certificates ? 'no such endpoint\n' : 'no such endpoint (registration needs topology tls: on)\n');
   }
 
   #route(socket: net.Socket): void {
@@ -179,5 +184,7 @@ export class ConnectorEndpoint {
 }
 
 function rejectUpgrade(socket: net.Socket, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${reason.length + 1}\r\n\r\n${reason}\n`,
+  );
 }

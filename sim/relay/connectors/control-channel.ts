@@ -189,7 +189,8 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   #onHello(hello: HelloMessage): void {
     if (this.#state !== 'handshake') throw new ProtocolError('unexpected_message', 'hello sent twice');
     const dispatcher = this.#ctx.dispatcher(hello.group);
-    checkHello(hello, { certifiedId: this.#certifiedId, groupExists: dispatcher !== undefined, connectedInstance: this.#ctx.channels.instanceOf(hello.connectorId) });
+    const connectedInstance = this.#ctx.channels.instanceOf(hello.connectorId);
+    checkHello(hello, { certifiedId: this.#certifiedId, groupExists: dispatcher !== undefined, connectedInstance });
     this.#hello = hello;
     this.#state = 'active';
     this.#log = this.#ctx.log.child({ connector: hello.connectorId, group: hello.group });
@@ -236,10 +237,9 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     const orphaned = [...this.inflight.values()];
     this.inflight.clear();
     this.#requestsInFlight = 0;
-    // A drained connector may close with dispatches that crossed its drain on the wire and were
-    // never accepted: they go back to the queue untouched, so that is still a clean exit.
+    // Dispatches that crossed a drain on the wire were never accepted: requeued untouched, still a clean exit.
     const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
-    recordConnectorEnd({ metrics: this.#ctx.metrics, relayId: this.#ctx.config.id, report: this.#ctx.report }, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
+    recordConnectorEnd(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
     settleOrphans(orphaned, {
       requeue: (work) => dispatcher?.requeue(work),
       countRetry: () => this.#ctx.metrics.retries.inc({ group: this.group, reason: 'connector_lost' }),

@@ -20,7 +20,7 @@ test('least-pending picks the connector with the fewest in flight', () => {
 
 test('random picks only among connectors with a free slot, uniformly', () => {
   let seed = 1;
-  const pick = createDispatchPolicy<SlotHolder>('random', () => ((seed = (seed * 16807) % 2147483647) / 2147483647));
+  const pick = createDispatchPolicy<SlotHolder>('random', () => (seed = (seed * 16807) % 2147483647) / 2147483647);
   const c = holders(0, 2, 0);
   const counts = new Map<SlotHolder, number>();
   for (let i = 0; i < 10_000; i++) {
@@ -39,7 +39,10 @@ test('every policy returns undefined when all slots are taken', () => {
 });
 
 test('a draining connector gets no new requests', () => {
-  const c = [{ accepting: false, inflightCount: 0, slots: 2 }, { accepting: true, inflightCount: 1, slots: 2 }];
+  const c = [
+    { accepting: false, inflightCount: 0, slots: 2 },
+    { accepting: true, inflightCount: 1, slots: 2 },
+  ];
   for (const name of ['random', 'round-robin', 'least-pending'] as const) {
     assert.equal(createDispatchPolicy<SlotHolder>(name)(c), c[1], name);
   }

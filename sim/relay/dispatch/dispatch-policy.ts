@@ -59,10 +59,7 @@ function leastPendingPolicy<T extends SlotHolder>(): DispatchPolicy<T> {
   };
 }
 
-export function createDispatchPolicy<T extends SlotHolder>(
-  name: DispatchPolicyName,
-  random: () => number = Math.random,
-): DispatchPolicy<T> {
+export function createDispatchPolicy<T extends SlotHolder>(name: DispatchPolicyName, random: () => number = Math.random): DispatchPolicy<T> {
   switch (name) {
     case 'random':
       return randomPolicy(random);

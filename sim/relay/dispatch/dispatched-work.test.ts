@@ -25,7 +25,13 @@ class TestWork extends DispatchedWork {
 }
 
 const app = { name: 'echo', group: 'g', backendTimeoutMs: 1000 } as PublishedApp;
-const req = { method: 'GET', url: '/', rawHeaders: ['host', 'echo.localhost'], headers: { host: 'echo.localhost' }, socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+const req = {
+  method: 'GET',
+  url: '/',
+  rawHeaders: ['host', 'echo.localhost'],
+  headers: { host: 'echo.localhost' },
+  socket: { remoteAddress: '127.0.0.1' },
+} as unknown as IncomingMessage;
 
 function owner(): WorkOwner & { cancelled: string[]; released: number } {
   return {

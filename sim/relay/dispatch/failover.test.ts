@@ -33,7 +33,12 @@ test('not accepted goes back to the queue; accepted and untouched is retried; an
 });
 
 test('settling orphans requeues in the original order at the head, counts retries, and rejects the lost with connector_lost', () => {
-  const orphans = [new FakeWork('first', 'dispatched', true), new FakeWork('second', 'accepted', true), new FakeWork('third', 'responding', false), new FakeWork('fourth', 'dispatched', true)];
+  const orphans = [
+    new FakeWork('first', 'dispatched', true),
+    new FakeWork('second', 'accepted', true),
+    new FakeWork('third', 'responding', false),
+    new FakeWork('fourth', 'dispatched', true),
+  ];
   const head: string[] = [];
   let retries = 0;
   settleOrphans(orphans, {

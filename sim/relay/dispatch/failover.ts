@@ -62,7 +62,7 @@ export function settleOrphans<W extends Orphan>(orphans: readonly W[], actions: 
  * life `since`) unless the connector drained cleanly or the relay itself is shutting down.
  */
 export function recordConnectorEnd(
-  ctx: { readonly metrics: RelayMetrics; readonly relayId: string; report(action: string, target: string, detail?: string): void },
+  ctx: { readonly metrics: RelayMetrics; readonly config: { readonly id: string }; report(action: string, target: string, detail?: string): void },
   end: { connectorId: string; group: string; reason: string; graceful: boolean; since: number },
 ): void {
   const target = `connector:${end.connectorId}`;
@@ -72,5 +72,5 @@ export function recordConnectorEnd(
   const detectionMs = Math.max(0, Date.now() - end.since);
   ctx.metrics.failovers.inc({ group: end.group, reason: end.reason });
   ctx.metrics.failoverDetection.observe({ group: end.group }, detectionMs / 1000);
-  ctx.report('connector-dead', target, `${end.reason}; detected ${detectionMs} ms after its last sign of life, by ${ctx.relayId}`);
+  ctx.report('connector-dead', target, `${end.reason}; detected ${detectionMs} ms after its last sign of life, by ${ctx.config.id}`);
 }

@@ -109,5 +109,8 @@ test('round-robin spreads evenly over the group', () => {
   const connectors = [new Connector('c1', 10), new Connector('c2', 10), new Connector('c3', 10)];
   for (const c of connectors) group.addConnector(c);
   for (let i = 0; i < 9; i++) group.submit(new Work(`w${i}`));
-  assert.deepEqual(connectors.map((c) => c.got.length), [3, 3, 3]);
+  assert.deepEqual(
+    connectors.map((c) => c.got.length),
+    [3, 3, 3],
+  );
 });

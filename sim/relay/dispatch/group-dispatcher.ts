@@ -91,7 +91,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
    */
   pump(): void {
     let slotsLeft = true;
-    for (let i = 0; i < this.#queue.length; ) {
+    for (let i = 0; i < this.#queue.length;) {
       const entry = this.#queue[i]!;
       const target = entry.request.needsSlot && !slotsLeft ? undefined : this.#pick(this.#connectors, entry.request.needsSlot);
       if (!target) {
@@ -146,9 +146,10 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
     if (index < 0) return;
     this.#remove(index);
     const waitedMs = this.#settings.queueTimeoutMs;
-    const error = this.#connectors.length === 0
-      ? new RelayError('no_connector', `no connector of group "${this.group}" became available within ${waitedMs} ms`)
-      : new RelayError('queue_timeout', `every connector of group "${this.group}" stayed busy for ${waitedMs} ms`);
+    const error =
+      this.#connectors.length === 0
+        ? new RelayError('no_connector', `no connector of group "${this.group}" became available within ${waitedMs} ms`)
+        : new RelayError('queue_timeout', `every connector of group "${this.group}" stayed busy for ${waitedMs} ms`);
     this.#metrics.queueRejected.inc({ group: this.group, reason: error.code });
     entry.request.reject(error);
   }

@@ -13,7 +13,7 @@ function holder(connectorId: string, held: DispatchedWork[] = [], released: stri
   return { connectorId, inflight: new Map(held.map((w) => [w.id, w])), released: ids };
 }
 
-test('an id is held, late, someone else\'s or unknown, for the connector that names it', () => {
+test("an id is held, late, someone else's or unknown, for the connector that names it", () => {
   const withdrawn: string[] = [];
   const registry = new WorkRegistry((w) => withdrawn.push(w.id));
   const mine = work('mine');
@@ -39,6 +39,12 @@ test('owned() gives the work, nothing for a late word, and a typed violation oth
   const a = holder('a', [mine], ['ended']);
   assert.equal(registry.owned('mine', a), mine);
   assert.equal(registry.owned('ended', a), undefined);
-  assert.throws(() => registry.owned('theirs', a), (err: ProtocolError) => err.code === 'not_your_request');
-  assert.throws(() => registry.owned('nobody', a), (err: ProtocolError) => err.code === 'unknown_request');
+  assert.throws(
+    () => registry.owned('theirs', a),
+    (err: ProtocolError) => err.code === 'not_your_request',
+  );
+  assert.throws(
+    () => registry.owned('nobody', a),
+    (err: ProtocolError) => err.code === 'unknown_request',
+  );
 });

@@ -16,10 +16,7 @@ export interface WorkHolder {
  * another connector's work; or no live work at all.
  */
 export type WorkLookup =
-  | { readonly kind: 'held'; readonly work: DispatchedWork }
-  | { readonly kind: 'late' }
-  | { readonly kind: 'elsewhere' }
-  | { readonly kind: 'unknown' };
+  { readonly kind: 'held'; readonly work: DispatchedWork } | { readonly kind: 'late' } | { readonly kind: 'elsewhere' } | { readonly kind: 'unknown' };
 
 /**
  * Every live request and session by id, from arrival until it settles. The public listener

@@ -12,11 +12,7 @@ function escapeHtml(text: string): string {
 }
 
 /** The body and content type of a relay-made error: JSON for API clients, the error page otherwise. */
-export function renderRelayError(
-  error: RelayError,
-  requestId: string,
-  accept: string | undefined,
-): { body: string; contentType: string } {
+export function renderRelayError(error: RelayError, requestId: string, accept: string | undefined): { body: string; contentType: string } {
   if (accept?.includes('application/json')) {
     const body = JSON.stringify({ error: error.message, code: error.code, status: error.status, requestId });
     return { body, contentType: 'application/json' };
@@ -33,13 +29,7 @@ export function renderRelayError(
 }
 
 /** Writes a relay-made error with its status, `x-relay-error` code and a clear body. */
-export function sendRelayError(
-  req: IncomingMessage,
-  res: ServerResponse,
-  error: RelayError,
-  requestId: string,
-  retryAfterSeconds?: number,
-): void {
+export function sendRelayError(req: IncomingMessage, res: ServerResponse, error: RelayError, requestId: string, retryAfterSeconds?: number): void {
   const { body, contentType } = renderRelayError(error, requestId, req.headers.accept);
   const headers: Record<string, string | number> = {
     'content-type': contentType,

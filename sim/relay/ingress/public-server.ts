@@ -21,7 +21,6 @@ import { TokenService } from '../auth/token-service.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
-
 /** The user-facing listener (:8080): routes by Host to a published app and queues on its group. */
 export class PublicServer {
   readonly #ctx: RelayContext;
@@ -53,7 +52,10 @@ export class PublicServer {
     // Secure cookies only where the browser would send them back: over HTTPS.
     this.#cookies = new SessionCookies(Boolean(tls));
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
-    this.#server.on('upgrade', guardUpgrades(ctx.log, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head)));
+    this.#server.on(
+      'upgrade',
+      guardUpgrades(ctx.log, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head)),
+    );
     this.#handshake = new UserHandshake(ctx.config.websocket);
     this.#throttle = new Throttle(ctx.config.limits);
   }
@@ -100,12 +102,19 @@ export class PublicServer {
       sendRelayError(req, res, throttled.error, requestId, throttled.retryAfterSeconds);
       return;
     }
-    if (routed.preAuth === 'passthrough') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests));
+    if (routed.preAuth === 'passthrough')
+      return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests));
     preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
       if (res.destroyed) return; // the user left while the token was being checked
-      if (auth.kind === 'allowed') return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests, auth));
+      if (auth.kind === 'allowed')
+        return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests, auth));
       req.resume();
-      this.#ctx.metrics.requests.inc({ app: routed.name, group: routed.group, method: req.method ?? 'GET', code: auth.redirectTo ? '302' : String(auth.error.status) });
+      this.#ctx.metrics.requests.inc({
+        app: routed.name,
+        group: routed.group,
+        method: req.method ?? 'GET',
+        code: auth.redirectTo ? '302' : String(auth.error.status),
+      });
       if (auth.redirectTo) {
         res.writeHead(302, { location: auth.redirectTo, 'x-relay-error': auth.error.code, 'x-relay-request-id': requestId, 'content-length': 0 }).end();
       } else {
@@ -120,7 +129,13 @@ export class PublicServer {
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok\n');
       return true;
     }
-    return serveTokenEndpoint(req, res, this.#tokens!, this.#ctx.config.users, this.#ctx.config.apps.map((a) => a.name));
+    return serveTokenEndpoint(
+      req,
+      res,
+      this.#tokens!,
+      this.#ctx.config.users,
+      this.#ctx.config.apps.map((a) => a.name),
+    );
   }
 
   /** A WebSocket upgrade: checked here, then dispatched like a request (kind ws, no slot). */

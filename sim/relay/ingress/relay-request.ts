@@ -32,7 +32,16 @@ export class RelayRequest extends DispatchedWork {
   /** The idle bound of the phase in progress: the upload, then the download. */
   #idle: IdleBound | undefined;
 
-  constructor(id: string, app: PublishedApp, req: IncomingMessage, res: ServerResponse, metrics: RelayMetrics, hooks: WorkHooks, settings: RequestSettings, auth: { user?: string; setCookie?: string } = {}) {
+  constructor(
+    id: string,
+    app: PublishedApp,
+    req: IncomingMessage,
+    res: ServerResponse,
+    metrics: RelayMetrics,
+    hooks: WorkHooks,
+    settings: RequestSettings,
+    auth: { user?: string; setCookie?: string } = {},
+  ) {
     super(id, app, req, metrics, hooks, auth.user);
     this.res = res;
     this.#settings = settings;
@@ -138,7 +147,9 @@ export class RelayRequest extends DispatchedWork {
       if (this.res.headersSent) return void this.res.destroy();
       this.req.unpipe();
       this.res.shouldKeepAlive = false;
-      this.reject(new RelayError('idle_timeout', `no byte moved either way for ${this.#settings.idleTimeoutMs} ms; the request was ended to free its connector slot`));
+      this.reject(
+        new RelayError('idle_timeout', `no byte moved either way for ${this.#settings.idleTimeoutMs} ms; the request was ended to free its connector slot`),
+      );
     });
     return this.#idle;
   }

@@ -50,7 +50,9 @@ export class PromisedLength extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.#seen < this.#promised) {
-      return done(new ProtocolError('malformed_frame', `the connector ended the body after ${this.#seen} of the ${this.#promised} bytes its Content-Length promised`));
+      return done(
+        new ProtocolError('malformed_frame', `the connector ended the body after ${this.#seen} of the ${this.#promised} bytes its Content-Length promised`),
+      );
     }
     done();
   }

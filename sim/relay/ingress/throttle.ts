@@ -19,7 +19,10 @@ export class Throttle {
   /** Undefined when admitted; otherwise the 429 to answer, with its Retry-After in seconds. */
   check(app: string): { error: RelayError; retryAfterSeconds: number } | undefined {
     if (this.#tenant && !this.#tenant.tryTake()) {
-      return { error: new RelayError('throttled', `the tenant is over ${this.#limits.tenantRps} requests/s`), retryAfterSeconds: this.#tenant.secondsUntilToken() };
+      return {
+        error: new RelayError('throttled', `the tenant is over ${this.#limits.tenantRps} requests/s`),
+        retryAfterSeconds: this.#tenant.secondsUntilToken(),
+      };
     }
     const rate = this.#limits.appRps;
     if (!rate) return undefined;

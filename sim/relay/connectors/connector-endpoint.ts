@@ -10,7 +10,8 @@ import { CONTROL_PATH } from '../../protocol/data-plane-paths.ts';
 import { ConnectorCertificates, type ConnectorIdentity } from './connector-certificates.ts';
 import { ControlChannel } from './control-channel.ts';
 import { handleDataPlaneStream } from './data-plane.ts';
-import type { RelayContext } from '../relay-context.ts';
+import type { RelayConfig } from '../relay-config.ts';
+import type { ChannelDeps } from './channel-deps.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 import { DATA_HEADERS } from '../../protocol/data-plane-paths.ts';
 
@@ -23,6 +24,11 @@ const MAX_CONTROL_FRAME = 1 << 20;
 /** "PRI * HTTP/2.0" opens every prior-knowledge HTTP/2 connection. */
 const H2_PREFACE_START = Buffer.from('PRI');
 
+/** What the endpoint uses of the relay: what its control channels need, and its own config slice. */
+export interface EndpointDeps extends ChannelDeps<ControlChannel> {
+  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket' | 'host' | 'ports' | 'tls' | 'connectorToken' | 'connectorEndpoint'>;
+}
+
 /**
  * The relay's connector endpoint (:8081): one port carrying both the control WebSocket (HTTP/1.1
  * upgrade) and the HTTP/2 data plane. In plain mode each accepted socket is routed by its first
@@ -30,7 +36,7 @@ const H2_PREFACE_START = Buffer.from('PRI');
  * certificate from the relay CA is the only credential (registration itself excepted).
  */
 export class ConnectorEndpoint {
-  readonly #ctx: RelayContext;
+  readonly #ctx: EndpointDeps;
   readonly #net: net.Server;
   readonly #h1: http.Server;
   readonly #certificates: ConnectorCertificates | undefined;
@@ -42,7 +48,7 @@ export class ConnectorEndpoint {
   readonly #expectedAuth: Buffer;
   readonly #strangers: UnauthenticatedSockets;
 
-  constructor(ctx: RelayContext) {
+  constructor(ctx: EndpointDeps) {
     this.#ctx = ctx;
     this.#h1 = http.createServer(guardRequests(ctx.log, (req, res) => this.#onRequest(req, res)));
     this.#expectedAuth = Buffer.from(`Bearer ${ctx.config.connectorToken}`);

@@ -1,7 +1,8 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { asViolation, ProtocolError } from '../../protocol/errors.ts';
 import { DATA_HEADERS, parseDataPlanePath, SESSION_BIND_PATH } from '../../protocol/data-plane-paths.ts';
-import type { RelayContext } from '../relay-context.ts';
+import type { ChannelDeps } from './channel-deps.ts';
+import type { ControlChannel } from './control-channel.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } = http2.constants;
 
@@ -21,7 +22,11 @@ const STREAM_STATUS: Record<ProtocolError['code'], number> = {
  * response (`POST …/response`). A stream that names a request its connector does not hold is
  * refused, and that connector's control channel is closed.
  */
-export function handleDataPlaneStream(ctx: RelayContext, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+export function handleDataPlaneStream(
+  ctx: Pick<ChannelDeps<ControlChannel>, 'channels' | 'metrics' | 'work'>,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): void {
   const token = headers[DATA_HEADERS.token];
   const channel = ctx.channels.byToken(typeof token === 'string' ? token : undefined);
   try {

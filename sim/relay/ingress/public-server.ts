@@ -8,7 +8,10 @@ import { sendRelayError, writeRawRelayError } from './error-response.ts';
 import { checkRequestHead, HEADERS_TIMEOUT_MS, onClientError, TIMEOUT_CHECK_INTERVAL_MS } from './request-head.ts';
 import { guardRequests, guardUpgrades } from '../../common/request-guard.ts';
 import { AppDirectory } from './published-app.ts';
-import type { RelayContext } from '../relay-context.ts';
+import type { RelayConfig } from '../relay-config.ts';
+import type { RelayMetrics } from '../relay-metrics.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { WorkRegistry } from '../dispatch/work-registry.ts';
 import type { DispatchedWork } from '../dispatch/dispatched-work.ts';
 import { RelayRequest } from './relay-request.ts';
 import { RelaySession } from './relay-session.ts';
@@ -21,9 +24,34 @@ import { TokenService } from '../auth/token-service.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
+/** What the public listener uses of the relay: its slice of the config, metrics, the work registry, the dispatchers. */
+export interface IngressDeps {
+  readonly config: Pick<
+    RelayConfig,
+    | 'id'
+    | 'host'
+    | 'ports'
+    | 'tls'
+    | 'apps'
+    | 'domain'
+    | 'externalPort'
+    | 'tokenTtlSeconds'
+    | 'websocket'
+    | 'limits'
+    | 'maxRequestHeaders'
+    | 'requests'
+    | 'users'
+  >;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  readonly work: WorkRegistry;
+  /** The queue of a group: work is submitted to it. */
+  dispatcher(group: string): { submit(work: DispatchedWork): void } | undefined;
+}
+
 /** The user-facing listener (:8080): routes by Host to a published app and queues on its group. */
 export class PublicServer {
-  readonly #ctx: RelayContext;
+  readonly #ctx: IngressDeps;
   #apps: AppDirectory | undefined;
   readonly #server: http.Server | https.Server;
   readonly #handshake: UserHandshake;
@@ -33,7 +61,7 @@ export class PublicServer {
   readonly #upgradesByIp = new Map<string, number>();
   #tokens: TokenService | undefined;
 
-  constructor(ctx: RelayContext) {
+  constructor(ctx: IngressDeps) {
     this.#ctx = ctx;
     const options = {
       requestTimeout: 0,

@@ -111,7 +111,8 @@ export class PublicServer {
     this.#server.closeAllConnections();
   }
 
-  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /** Returns the pre-authentication promise, if any, so the top-level guard sees its failures too. */
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
     const requestId = randomUUID();
     const malformed = checkRequestHead(req, this.#ctx.config.maxRequestHeaders);
     if (!malformed && req.url?.startsWith('/_relay/') && this.#serveReserved(req, res)) return;
@@ -132,7 +133,7 @@ export class PublicServer {
     }
     if (routed.preAuth === 'passthrough')
       return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests));
-    preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+    return preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
       if (res.destroyed) return; // the user left while the token was being checked
       if (auth.kind === 'allowed')
         return this.#submit(new RelayRequest(requestId, routed, req, res, this.#ctx.metrics, this.#ctx.work, this.#ctx.config.requests, auth));
@@ -167,7 +168,7 @@ export class PublicServer {
   }
 
   /** A WebSocket upgrade: checked here, then dispatched like a request (kind ws, no slot). */
-  #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> | void {
     // Node hands the raw socket over with no error listener; a reset must never crash the relay.
     socket.on('error', () => socket.destroy());
     const requestId = randomUUID();
@@ -186,7 +187,7 @@ export class PublicServer {
     const deps = { metrics: this.#ctx.metrics, hooks: this.#ctx.work, handshake: this.#handshake, settings: this.#ctx.config.websocket };
     if (routed.preAuth === 'passthrough') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps));
     // A session cookie is what a browser's WebSocket carries; no redirect is possible on an upgrade.
-    preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
+    return preAuthenticate(req, routed, this.#tokens!, this.#cookies).then((auth) => {
       if (socket.destroyed) return; // the user left while the cookie was being checked
       if (auth.kind === 'allowed') return this.#submit(new RelaySession(requestId, routed, req, { socket, head }, deps, auth.user));
       writeRawRelayError(socket, auth.error, requestId, req.headers.accept);

@@ -16,10 +16,13 @@ export interface ChannelDeps<C extends RegisteredChannel & DispatchTarget<Dispat
   readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>;
   readonly log: Logger;
   readonly metrics: RelayMetrics;
+  /** Every live request and session by id, whatever its state. */
   readonly work: WorkRegistry;
   readonly channels: ChannelRegistry<C>;
+  /** Pings every registered channel and declares the silent ones dead. */
   readonly heartbeats: HeartbeatMonitor;
   dispatcher(group: string): GroupDispatcher<DispatchedWork, C> | undefined;
   appsOfGroup(group: string): PublishedAppConfig[];
+  /** Tells the sim controller's timeline about connector state changes the relay sees. */
   report(action: string, target: string, detail?: string): void;
 }

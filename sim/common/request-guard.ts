@@ -6,18 +6,26 @@ import type { Logger } from './logger.ts';
 const PARSE_ORIGIN = 'http://target.invalid';
 
 /**
- * Parses a request target (`req.url`) without ever throwing, or returns undefined when it is
- * malformed; callers answer 400 in their own format. Only origin-form (`/path?query`) is accepted.
- * A target starting with `//` is refused: `new URL('//', base)` throws (it reads a scheme-relative
- * URL with an empty host), and `//host/x` would silently turn into the path `/x` of another host.
- * One such request used to take a whole process down.
+ * Whether a request target is origin-form with a single leading slash (`/path?query`). `//`, `///`
+ * and `//@` are not: `new URL('//', base)` throws on them (it reads a scheme-relative URL with an
+ * empty host), and `//host/x` would silently turn into the path `/x` of another host. One such
+ * request used to take a whole process down. A string test, so the relay can check every request
+ * without building a URL.
+ */
+export function isOriginForm(target: string | undefined): boolean {
+  const raw = target ?? '/';
+  return raw.startsWith('/') && !raw.startsWith('//');
+}
+
+/**
+ * Parses a request target (`req.url`) without ever throwing, or returns undefined when it is not
+ * origin-form (see isOriginForm); callers answer 400 in their own format.
  */
 export function parseRequestTarget(target: string | undefined): URL | undefined {
-  const raw = target ?? '/';
-  if (!raw.startsWith('/') || raw.startsWith('//')) return undefined;
+  if (!isOriginForm(target)) return undefined;
   try {
     // Appended to a fixed origin, not resolved against it, so the path is exactly what was sent.
-    return new URL(PARSE_ORIGIN + raw);
+    return new URL(PARSE_ORIGIN + (target ?? '/'));
   } catch {
     return undefined;
   }

@@ -105,8 +105,8 @@ test('a port already in use stops the start with a message naming that port; an 
   await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
   const taken = (squatter.address() as net.AddressInfo).port; // the kernel picked it from its ephemeral range
   try {
-    // --base-port P puts the relay's public listener on P itself.
-    const sim = runSim(['--base-port', String(taken), '--connectors', '1']);
+    // --base-port P puts the relay's connector endpoint, the first port it binds, on P + 1.
+    const sim = runSim(['--base-port', String(taken - 1), '--connectors', '1']);
     let stderr = '';
     sim.stderr.on('data', (d: Buffer) => (stderr += d));
     const [code] = (await once(sim, 'exit')) as [number];

@@ -12,6 +12,8 @@ const BATCH = 500;
 let opened = 0;
 let cutByPeer = 0;
 const sockets: net.Socket[] = [];
+// Bounded whatever happens: a connect whose SYN the kernel keeps retrying must not keep us alive.
+setTimeout(() => process.exit(3), holdMs + 60_000).unref();
 
 for (let start = 0; start < count; start += BATCH) {
   const batch = Array.from({ length: Math.min(BATCH, count - start) }, () => {

@@ -47,6 +47,8 @@ export class ConnectorEndpoint {
   readonly #sockets = new Set<net.Socket>();
   readonly #expectedAuth: Buffer;
   readonly #strangers: UnauthenticatedSockets;
+  /** HTTP/2 sessions that showed a valid data token: no longer on probation. */
+  readonly #vouched = new WeakSet<http2.Http2Session>();
 
   constructor(ctx: EndpointDeps) {
     this.#ctx = ctx;
@@ -60,8 +62,7 @@ export class ConnectorEndpoint {
     });
     this.#h2.on('stream', (stream, headers) => {
       stream.on('error', (err) => ctx.log.debug({ err }, 'data-plane stream error'));
-      const token = headers[DATA_HEADERS.token];
-      if (typeof token === 'string' && ctx.channels.byToken(token)) this.#strangers.authenticated(stream.session!.socket);
+      this.#vouchForSession(stream.session!, headers);
       handleDataPlaneStream(ctx, stream, headers);
     });
     this.#h1.on(
@@ -89,6 +90,18 @@ export class ConnectorEndpoint {
     }
     // Every connection, TLS or not, starts on probation (before any TLS handshake, too).
     this.#net.prependListener('connection', (socket: net.Socket) => this.#strangers.admit(socket));
+  }
+
+  /**
+   * The first stream with a known data token takes its HTTP/2 session off probation; checked once
+   * per session, not on every stream.
+   */
+  #vouchForSession(session: http2.Http2Session, headers: http2.IncomingHttpHeaders): void {
+    if (this.#vouched.has(session)) return;
+    const token = headers[DATA_HEADERS.token];
+    if (typeof token !== 'string' || !this.#ctx.channels.byToken(token)) return;
+    this.#vouched.add(session);
+    this.#strangers.authenticated(session.socket);
   }
 
   async start(): Promise<number> {

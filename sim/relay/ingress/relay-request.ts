@@ -62,11 +62,13 @@ export class RelayRequest extends DispatchedWork {
       this.#bytesUp += chunk.length;
       idle.touch();
     });
-    this.req.once('end', () => idle.stop());
     // Not pipeline(): if the connector dies mid-upload, the user must still get its 502, so the
     // user's request is unhooked and drained rather than destroyed with the stream.
     this.req.pipe(stream);
-    this.req.once('end', () => this.armGuard());
+    this.req.once('end', () => {
+      idle.stop();
+      this.armGuard();
+    });
     this.req.once('close', () => {
       if (!this.req.readableEnded) stream.destroy(); // the user abandoned the upload
     });

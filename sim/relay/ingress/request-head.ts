@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
-import { parseRequestTarget } from '../../common/request-guard.ts';
+import { isOriginForm } from '../../common/request-guard.ts';
 import { RelayError } from '../../protocol/errors.ts';
 import { writeRawRelayError } from './error-response.ts';
 
@@ -22,7 +22,7 @@ export function checkRequestHead(req: IncomingMessage, maxHeaders: number): Rela
   if (headers > maxHeaders) {
     return new RelayError('request_header_fields_too_large', `the request carries ${headers} headers; at most ${maxHeaders} are allowed`);
   }
-  if (!parseRequestTarget(req.url)) {
+  if (!isOriginForm(req.url)) {
     return new RelayError('bad_request', `malformed request target ${JSON.stringify(req.url?.slice(0, 100))}: it must be a path starting with a single /`);
   }
   if (req.httpVersion === '1.1' && req.headers.host === undefined) {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TopologyError } from '../sim/cluster/topology.ts';
 import { PROFILES } from './profiles/index.ts';
-import type { Profile } from './profiles/profile.ts';
+import { profileThresholds, type Profile } from './profiles/profile.ts';
+import { FAILOVER_MODE_LABELS, FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts';
 import { readRun, writeRun } from './report/results.ts';
 import { buildSummary, thresholdValues, type Summary } from './report/summary.ts';
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
@@ -35,6 +36,8 @@ options:
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
   --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
   --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml)
+  --failover MODE   the embedded sim's failover mode: appproxy (App Proxy's: in-flight requests on a
+                    dead connector fail; the default) or resilient (a retrying relay's: not App Proxy)
   --out DIR         results directory (default results/)
   --compare DIR     an earlier run to compare with, side by side
   --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
@@ -79,6 +82,7 @@ function parseCli() {
         control: { type: 'string' },
         ca: { type: 'string' },
         topology: { type: 'string' },
+        failover: { type: 'string' },
         out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
         compare: { type: 'string' },
         'metrics-port': { type: 'string', default: '9600' },
@@ -102,6 +106,9 @@ function parseCli() {
   if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}`);
   if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// or https:// URL; got ${values.target}`);
   if (values.ca && !values.target?.startsWith('https:')) usageError('--ca goes with an https:// --target');
+  if (values.failover !== undefined && !FAILOVER_MODES.includes(values.failover as FailoverMode))
+    usageError(`--failover must be ${FAILOVER_MODES.join(' or ')}; got ${values.failover}`);
+  if (values.failover && values.target) usageError("--failover sets the embedded sim's mode; a running sim's is in its topology (failover.mode)");
   const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
   if (durationS <= 0) usageError('--duration must be more than 0');
   return {
@@ -117,6 +124,7 @@ function parseCli() {
     control: values.control,
     ca: values.ca,
     topology: values.topology,
+    failoverMode: values.failover as FailoverMode | undefined,
     out: values.out,
     compare: values.compare,
     metricsPort: positive(values['metrics-port'], 'metrics-port', 9600, true),
@@ -137,13 +145,9 @@ function servers(profile: Profile): number | undefined {
 }
 
 const cli = parseCli();
-let thresholds: Threshold[];
-try {
-  thresholds = cli.slo ? await loadSloFile(cli.slo) : cli.profile.thresholds.map((t) => parseThreshold(t));
-} catch (err) {
-  if (err instanceof ThresholdError) usageError(err.message);
-  throw err;
-}
+const sloThresholds = cli.slo
+  ? await loadSloFile(cli.slo).catch((err: Error) => usageError(err instanceof ThresholdError ? err.message : String(err)))
+  : undefined;
 const compare = cli.compare ? await readRun(cli.compare).catch((err: Error) => usageError(`--compare ${cli.compare}: ${err.message}`)) : undefined;
 const say = (line: string) => {
   if (!cli.quiet) process.stderr.write(`${line}\n`);
@@ -156,13 +160,15 @@ try {
     target = await externalTarget(cli.target, cli.control, ca);
   } else {
     say(`starting the embedded sim for ${cli.profile.name}...`);
-    target = await embeddedTarget(cli.profile, cli.topology, () => undefined);
+    target = await embeddedTarget(cli.profile, { topologyPath: cli.topology, failoverMode: cli.failoverMode }, () => undefined);
   }
 } catch (err) {
   if (err instanceof TargetUnreachableError || err instanceof TopologyError) usageError(err.message);
   throw err;
 }
 
+// The built-in thresholds of a failover profile depend on the sim's mode, known only now.
+const thresholds: Threshold[] = sloThresholds ?? profileThresholds(cli.profile, target.failoverMode).map((t) => parseThreshold(t));
 const runId = `${cli.profile.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 const options = {
   durationS: cli.durationS,
@@ -175,6 +181,7 @@ const options = {
   ...(servers(cli.profile) ? { servers: servers(cli.profile) } : {}),
 };
 say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
+say(`failover mode: ${target.failoverMode ? FAILOVER_MODE_LABELS[target.failoverMode] : 'unknown (no --control URL)'}`);
 let summary: Summary;
 try {
   const result = await runProfile(
@@ -212,7 +219,10 @@ function summaryLine(s: Summary): string {
   ];
   if (s.ws) parts.push(`ws ${s.ws.sessions} sessions, rtt p99 ${s.ws.rttMs.p99} ms, dropped ${s.ws.dropped}, reconnected ${s.ws.reconnected}`);
   if (s.failover)
-    parts.push(`failover detection ${s.failover.detectionMs ?? '–'} ms, recovery ${s.failover.recoveryMs ?? '–'} ms, retried ${s.failover.retriedRequests}`);
+    parts.push(
+      `failover (${s.failover.mode ?? 'mode unknown'}) detection ${s.failover.detectionMs ?? '–'} ms, recovery ${s.failover.recoveryMs ?? '–'} ms, ` +
+        `${s.failover.failedRequests} failed: ${s.failover.lostInFlight ?? '–'} lost in flight (relay), ${s.failover.otherFailures ?? '–'} other; retried ${s.failover.retriedRequests ?? '–'}`,
+    );
   parts.push(`thresholds ${s.thresholds.filter((t) => t.ok).length}/${s.thresholds.length} passed`);
   return parts.join('; ');
 }

@@ -45,8 +45,9 @@ export function relayOverview(): DashboardBuilder {
       timeseries(g, 'Connectors by group and state', 'short', [{ expr: `sum by (group, state) (relay_connectors${group})`, legend: '{{group}} {{state}}' }]),
     )
     .withPanel(
-      timeseries(g, 'Failovers and retries', 'short', [
+      timeseries(g, 'Failovers, requests lost in flight, retries', 'short', [
         { expr: `sum by (group, reason) (increase(relay_failovers_total${group}[$__rate_interval]))`, legend: 'failover {{group}} {{reason}}' },
+        { expr: `sum by (group, stage) (increase(relay_requests_lost_total${group}[$__rate_interval]))`, legend: 'lost {{group}} {{stage}}' },
         { expr: `sum by (group, reason) (increase(relay_retries_total${group}[$__rate_interval]))`, legend: 'retry {{group}} {{reason}}' },
       ]),
     )

@@ -41,7 +41,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   failover: {
     name: 'failover',
     measures:
-      'GET, POST and WebSocket traffic through a connector kill (10 s), a pause (25 s) and its resume (35 s): detection, recovery, failed and retried requests.',
+      'GET, POST and WebSocket traffic through a connector kill (10 s), a pause (25 s) and its resume (35 s): detection, recovery, requests lost in flight, other failures.',
     defaults: { durationS: 45, rate: 150, sessions: 200, connections: 50 },
     arrival: 'constant',
     topology: { ...echoApp, heartbeat: { intervalMs: 1000, missed: 3 }, dispatch: { policy: 'random' as const, queueLimit: 5000, queueTimeoutMs: 10_000 } },
@@ -55,7 +55,10 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       { atS: 25, action: 'pause', target: 'group:default' },
       { atS: 35, action: 'resume', target: 'group:default' },
     ],
-    thresholds: ['failover.failedRequests == 0', 'failover.detectionMs < 5000'],
+    thresholds: ['failover.detectionMs < 5000', 'http.dropped == 0'],
+    // appproxy: a dead connector's accepted requests fail, as on App Proxy; nothing else may.
+    // resilient: they are replayed or requeued, so nothing fails.
+    failoverThresholds: { appproxy: ['failover.otherFailures == 0'], resilient: ['failover.failedRequests == 0'] },
   },
   queueing: {
     name: 'queueing',

@@ -1,5 +1,6 @@
 import type { TopologyInput } from '../../sim/cluster/topology.ts';
 import type { ArrivalPattern } from '../drivers/open-model.ts';
+import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 
 /** One stream of traffic in a profile. */
 export type ScenarioSpec =
@@ -58,8 +59,15 @@ export interface Profile {
   readonly faults?: readonly PlannedFault[];
   /** k6-style threshold expressions that decide the exit code. */
   readonly thresholds: readonly string[];
+  /** More thresholds that depend on the sim's failover mode (what a connector's loss may cost). */
+  readonly failoverThresholds?: Readonly<Record<FailoverMode, readonly string[]>>;
   /** The embedded sim's topology when no --target is given (the default topology otherwise). */
   readonly topology?: TopologyInput;
   /** Record process memory of every component each second (soak). */
   readonly trackMemory?: boolean;
+}
+
+/** A profile's thresholds for a sim in `mode`; mode-dependent ones are left out when the mode is unknown. */
+export function profileThresholds(profile: Profile, mode: FailoverMode | undefined): readonly string[] {
+  return [...profile.thresholds, ...(mode && profile.failoverThresholds ? profile.failoverThresholds[mode] : [])];
 }

@@ -1,6 +1,7 @@
 import { erlangCWaitSeconds } from './erlang-c.ts';
 import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
 import type { Summary } from './summary.ts';
+import { FAILOVER_MODE_LABELS } from '../../sim/relay/relay-config.ts';
 import type { SecondSample } from '../run/run-profile.ts';
 
 /** A finished run as the report sees it; rebuilt from summary.json and samples.ndjson.gz. */
@@ -136,6 +137,7 @@ function queueingChart(run: RunData): ChartSpec | undefined {
 
 function summaryRows(s: Summary): [string, unknown][] {
   return [
+    ['failover mode', s.failoverMode ? FAILOVER_MODE_LABELS[s.failoverMode] : 'unknown'],
     ['requests', s.http.requests],
     ['errors', s.http.errors],
     ['rps', s.http.rps],
@@ -149,6 +151,7 @@ function summaryRows(s: Summary): [string, unknown][] {
     ['ws rtt p99 ms', s.ws?.rttMs.p99],
     ['failover detection ms', s.failover?.detectionMs],
     ['failover recovery ms', s.failover?.recoveryMs],
+    ['failed: lost in flight (relay) / other', s.failover ? `${fmt(s.failover.lostInFlight)} / ${fmt(s.failover.otherFailures)}` : null],
   ];
 }
 

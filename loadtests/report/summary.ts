@@ -32,7 +32,21 @@ export interface Summary {
   faults: { at: number; action: string; target: string; ok: boolean }[];
   /** The sim's timeline during the run (ms since the run started), when its control API was known. */
   events: RunResult['events'];
-  failover: { detectionMs: number | null; recoveryMs: number | null; failedRequests: number; retriedRequests: number; perFault: RunResult['failover'] } | null;
+  /** The sim's failover mode (topology `failover.mode`); null when the run could not ask (no control API). */
+  failoverMode: 'appproxy' | 'resilient' | null;
+  failover: {
+    mode: 'appproxy' | 'resilient' | null;
+    detectionMs: number | null;
+    recoveryMs: number | null;
+    /** Every HTTP request the client saw fail during the run. */
+    failedRequests: number;
+    /** Of those, the requests the relay counted as lost in flight with their connector (null: relay not read). */
+    lostInFlight: number | null;
+    /** failedRequests − lostInFlight: failures the loss of a connector does not explain (0 when the two agree). */
+    otherFailures: number | null;
+    retriedRequests: number | null;
+    perFault: RunResult['failover'];
+  } | null;
   thresholds: ThresholdResult[];
   scenarios: Record<string, { requests: number; ok: number; errors: number; latencyMs: LatencySummaryMs }>;
 }
@@ -97,13 +111,17 @@ export function buildSummary(runId: string, profile: string, target: string, opt
     relay: result.relayTotals,
     faults: result.faults.map((f) => ({ at: Math.round(f.atMs), action: f.action, target: f.target, ok: f.ok })),
     events: result.events,
+    failoverMode: result.failoverMode ?? null,
     failover: hasFaults
       ? {
+          mode: result.failoverMode ?? null,
           detectionMs: maxOrNull(
             result.failover.filter((f) => f.detectionMs !== null || ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.detectionMs),
           ),
           recoveryMs: maxOrNull(result.failover.filter((f) => ['kill', 'pause', 'partition'].includes(f.action)).map((f) => f.recoveryMs)),
           failedRequests: errors,
+          lostInFlight: result.relayTotals.lostInFlight,
+          otherFailures: result.relayTotals.lostInFlight === null ? null : errors - result.relayTotals.lostInFlight,
           retriedRequests: result.relayTotals.retries,
           perFault: result.failover,
         }

@@ -13,11 +13,23 @@ export interface RelaySecond {
   serviceMeanMs: number | null;
 }
 
+/** The relay's own run-wide figures; null where it could not be read. */
+export interface RelayTotals {
+  retries: number | null;
+  /** HTTP requests the relay counted as lost in flight with their connector (relay_requests_lost_total). */
+  lostInFlight: number | null;
+  queueWaitMeanMs: number | null;
+  queueWaitP99Ms: number | null;
+}
+
+export const NO_RELAY_TOTALS: RelayTotals = { retries: null, lostInFlight: null, queueWaitMeanMs: null, queueWaitP99Ms: null };
+
 interface Totals {
   readonly waitSum: number;
   readonly waitCount: number;
   readonly waitBuckets: Map<number, number>;
   readonly retries: number;
+  readonly lostInFlight: number;
   readonly serviceSum: number;
   readonly serviceCount: number;
 }
@@ -27,20 +39,21 @@ interface Totals {
  * histograms into per-second deltas. Also keeps run-wide totals for the summary.
  */
 export class RelaySampler {
-  readonly #relayMetricsUrl: string;
+  readonly #relayMetricsUrls: readonly string[];
   readonly #connectorMetricsUrls: readonly string[];
   #first: Totals | undefined;
   #last: Totals | undefined;
 
-  constructor(relayMetricsUrl: string, connectorMetricsUrls: readonly string[] = []) {
-    this.#relayMetricsUrl = relayMetricsUrl;
+  /** @param relayMetricsUrls every relay instance: their figures are summed */
+  constructor(relayMetricsUrls: readonly string[], connectorMetricsUrls: readonly string[] = []) {
+    this.#relayMetricsUrls = relayMetricsUrls;
     this.#connectorMetricsUrls = connectorMetricsUrls;
   }
 
   async sample(): Promise<RelaySecond | undefined> {
     let relay: Sample[];
     try {
-      relay = await scrape(this.#relayMetricsUrl);
+      relay = (await Promise.all(this.#relayMetricsUrls.map((url) => scrape(url)))).flat();
     } catch {
       return undefined; // the relay may be the thing being faulted; a gap is honest
     }
@@ -50,6 +63,7 @@ export class RelaySampler {
       waitCount: metricSum(relay, 'relay_queue_wait_seconds_count'),
       waitBuckets: histogramBuckets(relay, 'relay_queue_wait_seconds'),
       retries: metricSum(relay, 'relay_retries_total'),
+      lostInFlight: metricSum(relay, 'relay_requests_lost_total'),
       serviceSum: metricSum(connectors, 'connector_backend_duration_seconds_sum'),
       serviceCount: metricSum(connectors, 'connector_backend_duration_seconds_count'),
     };
@@ -70,14 +84,15 @@ export class RelaySampler {
     };
   }
 
-  /** Run-wide relay figures: retries and queue wait between the first and the last sample. */
-  totals(): { retries: number; queueWaitMeanMs: number | null; queueWaitP99Ms: number | null } {
-    if (!this.#first || !this.#last) return { retries: 0, queueWaitMeanMs: null, queueWaitP99Ms: null };
+  /** Run-wide relay figures between the first and the last sample: retries, losses in flight, queue wait. */
+  totals(): RelayTotals {
+    if (!this.#first || !this.#last) return NO_RELAY_TOTALS;
     const first = this.#first;
     const count = this.#last.waitCount - first.waitCount;
     const buckets = new Map([...this.#last.waitBuckets].map(([le, n]) => [le, n - (first.waitBuckets.get(le) ?? 0)]));
     return {
       retries: this.#last.retries - first.retries,
+      lostInFlight: this.#last.lostInFlight - first.lostInFlight,
       queueWaitMeanMs: count > 0 ? round(((this.#last.waitSum - first.waitSum) / count) * 1000) : null,
       queueWaitP99Ms: count > 0 ? round((bucketQuantile(0.99, buckets) ?? 0) * 1000) : null,
     };

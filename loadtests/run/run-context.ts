@@ -8,6 +8,7 @@ import type { LoadTarget } from './http-scenarios.ts';
 import { SimError } from '../../sim/common/sim-error.ts';
 import { ControlClient } from '../../sim/cluster/control-client.ts';
 import type { TopologyView } from '../../sim/cluster/topology-view.ts';
+import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 
 export class TargetUnreachableError extends SimError<'target_unreachable'> {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
@@ -19,19 +20,30 @@ export class TargetUnreachableError extends SimError<'target_unreachable'> {
 export interface RunTarget extends LoadTarget {
   readonly url: string;
   readonly controlUrl: string | undefined;
-  readonly relayMetricsUrl: string | undefined;
+  /** Every relay instance's /metrics (empty without a control API for an external target). */
+  readonly relayMetricsUrls: readonly string[];
+  /** The sim's failover mode (topology `failover.mode`); undefined if unknown (no control API). */
+  readonly failoverMode: FailoverMode | undefined;
   readonly connectorMetricsUrls: readonly string[];
   readonly componentMetrics: readonly { id: string; url: string }[];
   close(): Promise<void>;
 }
 
-/** Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default). */
-export async function embeddedTarget(profile: Profile, topologyPath: string | undefined, onProgress: (m: string) => void): Promise<RunTarget> {
-  const topology = topologyPath
-    ? await loadTopologyFile(topologyPath)
+/**
+ * Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default);
+ * `failoverMode` overrides the topology's.
+ */
+export async function embeddedTarget(
+  profile: Profile,
+  options: { topologyPath?: string | undefined; failoverMode?: FailoverMode | undefined },
+  onProgress: (m: string) => void,
+): Promise<RunTarget> {
+  const chosen = options.topologyPath
+    ? await loadTopologyFile(options.topologyPath)
     : profile.topology
       ? parseTopology(profile.topology, `profile ${profile.name}`)
       : await loadTopologyFile(DEFAULT_TOPOLOGY_PATH);
+  const topology = options.failoverMode ? { ...chosen, failover: { mode: options.failoverMode } } : chosen;
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error', onProgress });
   await cluster.start();
   const view = cluster.view();
@@ -42,7 +54,8 @@ export async function embeddedTarget(profile: Profile, topologyPath: string | un
     ca: view.tls?.caCertificatePem,
     hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
     controlUrl: view.controlUrl,
-    relayMetricsUrl: relay.metricsUrl,
+    relayMetricsUrls: view.relays.map((r) => r.metricsUrl),
+    failoverMode: view.failoverMode,
     connectorMetricsUrls: view.connectors.map((c) => c.metricsUrl),
     componentMetrics: [...view.relays, ...view.connectors, ...view.backends].map((c) => ({ id: c.id, url: c.metricsUrl })),
     close: () => cluster.close(),
@@ -74,7 +87,8 @@ export async function externalTarget(url: string, controlUrl: string | undefined
     // The sim names each app's external host; without a control API, assume the default domain.
     hostOf: (app) => externalHost(topology, app) ?? `${app}.localhost:${origin.port || '80'}`,
     controlUrl,
-    relayMetricsUrl: topology?.relays[0]?.metricsUrl,
+    relayMetricsUrls: topology?.relays.map((r) => r.metricsUrl) ?? [],
+    failoverMode: topology?.failoverMode,
     connectorMetricsUrls: topology?.connectors.map((c) => c.metricsUrl) ?? [],
     componentMetrics: topology?.connectors.map((c) => ({ id: c.id, url: c.metricsUrl })) ?? [],
     close: async () => undefined,

@@ -8,7 +8,8 @@ import type { Profile, ScenarioSpec } from '../profiles/profile.ts';
 import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
 import { httpSender, loadAgent } from './http-scenarios.ts';
 import { LoadgenMetrics } from './loadgen-metrics.ts';
-import { RelaySampler, type RelaySecond } from './relay-sampler.ts';
+import { NO_RELAY_TOTALS, RelaySampler, type RelaySecond, type RelayTotals } from './relay-sampler.ts';
+import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 import type { RunTarget } from './run-context.ts';
 import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
@@ -53,7 +54,9 @@ export interface RunResult {
   samples: SecondSample[];
   faults: InjectedFault[];
   events: RunEvent[];
-  relayTotals: { retries: number; queueWaitMeanMs: number | null; queueWaitP99Ms: number | null };
+  relayTotals: RelayTotals;
+  /** The sim's failover mode, when known. */
+  failoverMode: FailoverMode | undefined;
   failover: ReturnType<typeof faultFigures>;
 }
 
@@ -73,7 +76,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const relaySamples: (RelaySecond | null)[] = [];
   const wsSamples: { open: number; sent: number }[] = [];
   const memory: Record<string, number>[] = [];
-  const sampler = target.relayMetricsUrl ? new RelaySampler(target.relayMetricsUrl, target.connectorMetricsUrls) : undefined;
+  const sampler = target.relayMetricsUrls.length ? new RelaySampler(target.relayMetricsUrls, target.connectorMetricsUrls) : undefined;
   let aborted: string | undefined;
 
   const httpSpecs = profile.scenarios.filter((s): s is Exclude<ScenarioSpec, { kind: 'ws' }> => s.kind !== 'ws');
@@ -114,6 +117,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   if (ws) await waitUntil(t0 + durationMs, abort.signal);
   const wsReport = ws ? await ws.stop() : undefined;
   clearInterval(ticker);
+  await sampler?.sample(); // the relay's totals as of the last request's end
   for (const timer of timers) clearTimeout(timer);
   agent.destroy();
   await metrics.close();
@@ -154,7 +158,8 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     samples,
     faults,
     events,
-    relayTotals: sampler?.totals() ?? { retries: 0, queueWaitMeanMs: null, queueWaitP99Ms: null },
+    relayTotals: sampler?.totals() ?? NO_RELAY_TOTALS,
+    failoverMode: target.failoverMode,
     failover: faultFigures(faults, events, intervals),
   };
 }

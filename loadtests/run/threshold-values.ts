@@ -20,7 +20,9 @@ export interface ThresholdFigures {
     readonly detectionMs: number | null;
     readonly recoveryMs: number | null;
     readonly failedRequests: number;
-    readonly retriedRequests: number;
+    readonly lostInFlight?: number | null;
+    readonly otherFailures?: number | null;
+    readonly retriedRequests: number | null;
   } | null;
 }
 
@@ -55,6 +57,8 @@ export function thresholdValues(figures: ThresholdFigures): Record<string, numbe
     values['failover.recoveryMs'] = failover.recoveryMs;
     values['failover.failedRequests'] = failover.failedRequests;
     values['failover.retriedRequests'] = failover.retriedRequests;
+    if (failover.lostInFlight !== undefined) values['failover.lostInFlight'] = failover.lostInFlight;
+    if (failover.otherFailures !== undefined) values['failover.otherFailures'] = failover.otherFailures;
   }
   return values;
 }

@@ -72,6 +72,7 @@ export function relayConfigs(
       heartbeat: topology.heartbeat,
       websocket: topology.websocket,
       requests: topology.requests,
+      failover: topology.failover,
       limits: {
         appRps: limitRps(topology.limits.appRps, DOCUMENTED_LIMITS.appRps),
         tenantRps: limitRps(topology.limits.tenantRps, DOCUMENTED_LIMITS.tenantRps),

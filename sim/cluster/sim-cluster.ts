@@ -161,6 +161,7 @@ export class SimCluster {
     const publicPort = relay0?.ports['public'];
     return {
       controlUrl: this.#controlUrl,
+      failoverMode: this.topology.failover.mode,
       relays: this.relays.map((r) => ({
         id: r.id,
         publicUrl: secureUrl(r.ports['public']),

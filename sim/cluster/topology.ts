@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
-import { DispatchSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
+import { DispatchSettings, FailoverSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
 import { SimError } from '../common/sim-error.ts';
 
 /** `sim/topologies/default.yaml`: what `npm run sim` and `npm run load` start without --topology. */
@@ -76,6 +76,8 @@ export const Topology = z
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
     requests: RequestSettings.strict().default(RequestSettings.parse({})),
+    /** `appproxy` (default): a dead connector's accepted requests are lost; `resilient`: replayed. */
+    failover: FailoverSettings.strict().default(FailoverSettings.parse({})),
     /** Users the simulated identity provider knows. */
     users: z.array(z.string().regex(/^[A-Za-z0-9._@-]+$/)).default([]),
     /** Throttling: `true` for the documented 500/750 requests/s, a number, or off (default). */

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/messages.ts';
 import { z } from 'zod';
 
 export const ConnectorConfig = z.object({
@@ -48,3 +49,9 @@ export const ConnectorConfig = z.object({
     .optional(),
 });
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
+
+/** The `hello` that opens each control channel: who we are, our group, our slots, this process. */
+export function helloMessage(config: ConnectorConfig, instance: string): HelloMessage {
+  const { id: connectorId, group, version, slots } = config;
+  return { type: 'hello', v: PROTOCOL_VERSION, connectorId, group, version, slots, instance };
+}

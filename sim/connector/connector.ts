@@ -80,14 +80,10 @@ export class Connector {
     const ops = {
       registry: this.metrics.registry,
       isReady: () => this.#links.some((link) => link.state === 'registered'),
-      notReadyReason: () => this.#notReadyReason(),
+      // What `/readyz` says is wrong: the certificate, or each link's last problem.
+      notReadyReason: () => this.#certificates?.problem ?? this.#links.flatMap((link) => (link.problem ? [`${link.relayId}: ${link.problem}`] : [])).join('; '),
     };
     this.#ops = new OpsServer(config.host, config.metricsPort, ops, this.#log);
-  }
-
-  /** What `/readyz` says is wrong: the certificate, or each link's last problem. */
-  #notReadyReason(): string {
-    return this.#certificates?.problem ?? this.#links.flatMap((link) => (link.problem ? [`${link.relayId}: ${link.problem}`] : [])).join('; ');
   }
 
   /** Resolves once a control channel is registered (the `/readyz` condition). */
@@ -168,7 +164,7 @@ export class Connector {
   }
 
   #removeLink(link: RelayLink): void {
-    link.close();
+    void link.close();
     const index = this.#links.indexOf(link);
     if (index >= 0) this.#links.splice(index, 1);
   }
@@ -187,13 +183,14 @@ export class Connector {
     this.#draining = true;
     for (const link of this.#links) link.send({ type: 'drain' });
     await this.#drained(this.#config.drainGraceMs);
+    await Promise.all(this.#links.map((link) => link.close()));
     this.destroy();
     await Promise.all([this.#ops.close(), this.#faults.close()]);
   }
 
   destroy(): void {
     this.#certificates?.close();
-    for (const link of this.#links) link.close();
+    for (const link of this.#links) void link.close();
     for (const request of this.#active.values()) request.abort.abort();
     this.#agent.destroy();
   }

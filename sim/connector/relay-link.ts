@@ -5,7 +5,6 @@ import { WebSocket } from 'ws';
 import type { Logger } from '../common/logger.ts';
 import { CONTROL_PATH, DATA_HEADERS, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
 import {
-  PROTOCOL_VERSION,
   decodeRelayMessage,
   encodeMessage,
   type ConnectorMessage,
@@ -15,13 +14,14 @@ import {
   type WelcomeMessage,
 } from '../protocol/messages.ts';
 import { Backoff } from '../common/backoff.ts';
-import type { ConnectorConfig } from './connector-config.ts';
+import { helloMessage, type ConnectorConfig } from './connector-config.ts';
 import type { ConnectorMetrics } from './connector-metrics.ts';
 import { LinkError, type RelayDialer } from './relay-dialer.ts';
 
 export type LinkState = 'connecting' | 'registered' | 'closed';
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
+const CLOSE_BOUND_MS = 1000;
 
 /** Matches the relay's windows so bulk transfers are not throttled by flow control. */
 const STREAM_WINDOW = 1 << 20;
@@ -102,12 +102,22 @@ export class RelayLink {
     return this.#session.request({ ...headers, [DATA_HEADERS.token]: this.#dataToken }, { endStream });
   }
 
-  /** Stops reconnecting and closes both connections; in-flight streams are cut. */
-  close(): void {
+  /**
+   * Stops reconnecting and closes both connections; streams still open are cut. Resolves once the
+   * control channel's closing handshake is done, so what was sent before (the last responses of a
+   * drain) reached the relay, or after CLOSE_BOUND_MS.
+   */
+  close(): Promise<void> {
     this.#state = 'closed';
     clearTimeout(this.#retry);
-    this.#ws?.close(1001, 'connector shutting down');
-    this.#session?.destroy();
+    const [ws, session] = [this.#ws, this.#session];
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve(void session?.destroy());
+    return new Promise((resolve) => {
+      const done = () => resolve(void (clearTimeout(timer), ws.terminate(), session?.destroy()));
+      const timer = setTimeout(done, CLOSE_BOUND_MS);
+      ws.once('close', done);
+      ws.close(1001, 'connector shutting down');
+    });
   }
 
   #connect(): void {
@@ -161,17 +171,7 @@ export class RelayLink {
       }
     });
     watchRelayHeartbeat(ws, () => this.#heartbeat, this.#log);
-    ws.on('open', () =>
-      this.send({
-        type: 'hello',
-        v: PROTOCOL_VERSION,
-        connectorId: this.#config.id,
-        group: this.#config.group,
-        version: this.#config.version,
-        slots: this.#config.slots,
-        instance: this.#instance,
-      }),
-    );
+    ws.on('open', () => this.send(helloMessage(this.#config, this.#instance)));
     ws.on('message', (data) => this.#onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
       this.#problem = `the relay refused the control channel with ${res.statusCode}; ${this.#dialer.secure ? 'register the connector first' : 'check the connector token'}`;
@@ -231,7 +231,7 @@ export class RelayLink {
     if (session !== this.#session) return; // a stale event from an earlier attempt
     this.#session = undefined;
     const wasRegistered = this.#state === 'registered';
-    this.#ws?.terminate();
+    if (this.#state !== 'closed') this.#ws?.terminate(); // a close() in progress lets its handshake finish
     this.#ws = undefined;
     session.destroy();
     this.#events.lost(this);

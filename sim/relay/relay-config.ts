@@ -53,6 +53,25 @@ export const RequestSettings = z.object({
 });
 export type RequestSettings = z.infer<typeof RequestSettings>;
 
+export const FAILOVER_MODES = ['appproxy', 'resilient'] as const;
+export type FailoverMode = (typeof FAILOVER_MODES)[number];
+/** How every result names a mode: `resilient` must never pass for App Proxy's behaviour. */
+export const FAILOVER_MODE_LABELS: Readonly<Record<FailoverMode, string>> = {
+  appproxy: "appproxy (App Proxy's: requests in flight on a dead connector are lost)",
+  resilient: 'resilient (a retrying relay, NOT App Proxy: safe requests in flight are replayed)',
+};
+
+/**
+ * What happens to a dead connector's work (README, "How faithful is this?"). `appproxy` (default):
+ * what App Proxy documents, "the initial transaction is lost": accepted requests fail with 502
+ * connector_lost. `resilient`: what a retrying relay would give, not App Proxy: accepted requests
+ * that are safe to replay run again on another connector. In both, work not yet accepted is requeued.
+ */
+export const FailoverSettings = z.object({
+  mode: z.enum(FAILOVER_MODES).default('appproxy'),
+});
+export type FailoverSettings = z.infer<typeof FailoverSettings>;
+
 /** Throttling limits in requests per second; null is off (the default). */
 export const RelayLimits = z.object({
   appRps: z.number().positive().nullable().default(null),
@@ -120,6 +139,7 @@ export const RelayConfig = z.object({
   maxRequestHeaders: z.number().int().positive().default(60),
   websocket: WebSocketSettings.default(WebSocketSettings.parse({})),
   requests: RequestSettings.default(RequestSettings.parse({})),
+  failover: FailoverSettings.default(FailoverSettings.parse({})),
   limits: RelayLimits.default({ appRps: null, tenantRps: null }),
   /** Users the simulated identity provider knows. */
   users: z.array(z.string()).default([]),

@@ -12,6 +12,9 @@ export interface ConnectorView {
 
 const CONNECTOR_STATES = ['active', 'draining'] as const;
 /** Why the connector endpoint cut an unauthenticated connection. */
+/** Where a lost request was: before its response started (the user gets 502), or mid-response (cut). */
+export const LOSS_STAGES = ['before_response', 'mid_response'] as const;
+export type LossStage = (typeof LOSS_STAGES)[number];
 export const ENDPOINT_REFUSALS = ['handshake_timeout', 'too_many_unauthenticated'] as const;
 
 /** The relay's metrics (DESIGN 3.4). One registry per process, passed down, never global. */
@@ -31,6 +34,7 @@ export class RelayMetrics {
   readonly throttled: Counter<'app'>;
   readonly retries: Counter<'group' | 'reason'>;
   readonly failovers: Counter<'group' | 'reason'>;
+  readonly lostInFlight: Counter<'group' | 'stage'>;
   readonly failoverDetection: Histogram<'group'>;
   readonly wsSessionsActive: Gauge<'app' | 'group'>;
   readonly wsSessions: Counter<'app' | 'group' | 'outcome'>;
@@ -53,6 +57,7 @@ export class RelayMetrics {
   #initialiseGroups(groups: readonly string[]): void {
     for (const group of groups) {
       this.retries.inc({ group, reason: 'connector_lost' }, 0);
+      for (const stage of LOSS_STAGES) this.lostInFlight.inc({ group, stage }, 0);
       for (const reason of ['closed', 'heartbeat', 'protocol_error']) this.failovers.inc({ group, reason }, 0);
       for (const reason of ['queue_full', 'no_connector', 'queue_timeout']) this.queueRejected.inc({ group, reason }, 0);
       this.failoverDetection.zero({ group });
@@ -139,6 +144,12 @@ export class RelayMetrics {
       name: 'relay_retries_total',
       help: 'Accepted requests replayed on another connector of the group after theirs died (safe to replay only).',
       labelNames: ['group', 'reason'],
+      registers,
+    });
+    this.lostInFlight = new Counter({
+      name: 'relay_requests_lost_total',
+      help: 'HTTP requests lost in flight with their connector (502 connector_lost, or a cut response if it had started), once per request.',
+      labelNames: ['group', 'stage'],
       registers,
     });
     this.failovers = new Counter({

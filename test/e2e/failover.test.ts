@@ -7,12 +7,13 @@ import { metricSum, scrape, waitFor, type Sample } from '../helpers/prom-text.ts
 import { startSim, type RunningSim } from '../helpers/sim.ts';
 
 const HEARTBEAT = { intervalMs: 1000, missed: 3 };
-const threeConnectors = () =>
+const threeConnectors = (mode: 'appproxy' | 'resilient' = 'appproxy') =>
   startSim({
     groups: [{ name: 'default', connectors: 3 }],
     apps: [{ name: 'echo', group: 'default' }],
     heartbeat: HEARTBEAT,
     dispatch: { policy: 'random', queueLimit: 5000, queueTimeoutMs: 10_000 },
+    failover: { mode },
   });
 
 const relaySamples = (sim: RunningSim) => scrape(sim.view.relays[0]!.metricsUrl);
@@ -30,32 +31,57 @@ function failoverFigures(samples: Sample[]) {
     detectionSum: metricSum(samples, 'relay_failover_detection_seconds_sum', { group: 'default' }),
     detectionCount: metricSum(samples, 'relay_failover_detection_seconds_count', { group: 'default' }),
     retries: metricSum(samples, 'relay_retries_total', { group: 'default' }),
+    lost: metricSum(samples, 'relay_requests_lost_total', { group: 'default' }),
   };
 }
 
-test('kill: a connector SIGKILLed under a steady 300 req/s loses no request; detection is under 1 s', async () => {
-  const sim = await threeConnectors();
-  const { runner, agent } = getLoad(sim, 'echo', '/delay/50', 300, 6000);
-  const run = runner.run();
-  await new Promise((r) => setTimeout(r, 2000));
-  const killed = await fault(sim.view.controlUrl, { action: 'kill', target: 'group:default' });
-  assert.equal(killed.status, 200);
-  const report = await run;
-  agent.destroy();
-  const figures = failoverFigures(await relaySamples(sim));
-  assert.equal(report.errors, 0, `client errors: ${JSON.stringify(report.byErrorCode)}`);
-  assert.equal(report.dropped, 0);
-  assert.equal(figures.failovers, 1);
-  assert.equal(figures.detectionCount, 1);
-  assert.ok(figures.detectionSum < 1, `detected after ${figures.detectionSum.toFixed(3)} s`);
-  assert.ok(figures.retries > 0, 'requests in flight on the dead connector were retried');
-  console.log(
-    `kill: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 ${report.latencyMs.p99} ms (killed ${killed.body['target']})`,
+/** Every client failure is one the relay counted as lost in flight: the same number, all connector_lost. */
+function assertFailuresAreLosses(report: { errors: number; byErrorCode: Record<string, number> }, lost: number): void {
+  assert.equal(report.errors, lost, `client failures ${report.errors} (${JSON.stringify(report.byErrorCode)}); relay counted ${lost} lost in flight`);
+  assert.deepEqual(
+    Object.keys(report.byErrorCode).filter((code) => code !== 'connector_lost'),
+    [],
+    'no failure other than connector_lost',
   );
-});
+}
+
+for (const mode of ['appproxy', 'resilient'] as const) {
+  const expectation =
+    mode === 'appproxy' ? 'the client fails exactly the requests the relay counted lost in flight' : 'no request fails: accepted GETs are replayed';
+  test(`kill (${mode}): a connector SIGKILLed under a steady 300 req/s; ${expectation}; detection is under 1 s`, async () => {
+    const sim = await threeConnectors(mode);
+    const { runner, agent } = getLoad(sim, 'echo', '/delay/50', 300, 6000);
+    const started = performance.now();
+    const run = runner.run();
+    await new Promise((r) => setTimeout(r, 2000));
+    const killed = await fault(sim.view.controlUrl, { action: 'kill', target: 'group:default' });
+    assert.equal(killed.status, 200);
+    const report = await run;
+    const runMs = performance.now() - started;
+    agent.destroy();
+    const figures = failoverFigures(await relaySamples(sim));
+    assert.equal(report.dropped, 0);
+    assert.ok(runMs < 6000 + 2000, `nothing hung: the run took ${runMs.toFixed(0)} ms for 6000 ms of arrivals`);
+    assert.equal(figures.failovers, 1);
+    assert.equal(figures.detectionCount, 1);
+    assert.ok(figures.detectionSum < 1, `detected after ${figures.detectionSum.toFixed(3)} s`);
+    if (mode === 'appproxy') {
+      assert.ok(figures.lost > 0, 'requests were in flight on the killed connector (about 5 at 100 req/s x 50 ms)');
+      assertFailuresAreLosses(report, figures.lost);
+      assert.equal(figures.retries, 0, 'App Proxy does not replay');
+    } else {
+      assert.equal(report.errors, 0, `client errors: ${JSON.stringify(report.byErrorCode)}`);
+      assert.equal(figures.lost, 0);
+      assert.ok(figures.retries > 0, 'requests in flight on the dead connector were retried');
+    }
+    console.log(
+      `kill (${mode}): ${report.sent} sent, ${report.errors} failed, ${figures.lost} lost in flight (relay), ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 ${report.latencyMs.p99} ms (killed ${killed.body['target']})`,
+    );
+  });
+}
 
 for (const kind of ['pause', 'partition'] as const) {
-  test(`${kind}: a silent failure is detected within interval x (missed + 1); no GET fails; p99 stays under detection + 1 s; the connector comes back`, async () => {
+  test(`${kind}: a silent failure is detected within interval x (missed + 1); the only failures are the relay's losses in flight; p99 stays under detection + 1 s; the connector comes back`, async () => {
     const sim = await threeConnectors();
     const { runner, agent } = getLoad(sim, 'echo', '/delay/20', 300, 12_000);
     const run = runner.run();
@@ -81,14 +107,14 @@ for (const kind of ['pause', 'partition'] as const) {
     const figures = failoverFigures(await relaySamples(sim));
     const limitS = (HEARTBEAT.intervalMs * (HEARTBEAT.missed + 1)) / 1000;
     assert.ok(figures.detectionSum <= limitS + 0.2, `detection ${figures.detectionSum.toFixed(2)} s; limit ${limitS} s`);
-    assert.equal(report.errors, 0, `client errors: ${JSON.stringify(report.byErrorCode)}`);
+    assertFailuresAreLosses(report, figures.lost);
     const p99DuringFault = p99Between(runner.intervals, 2, 2 + Math.ceil(detectedAfterMs / 1000) + 1);
     assert.ok(
       p99DuringFault < figures.detectionSum * 1000 + 1000,
       `p99 during the fault ${p99DuringFault} ms; detection ${(figures.detectionSum * 1000).toFixed(0)} ms`,
     );
     console.log(
-      `${kind}: ${report.sent} sent, ${report.errors} failed, ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 during fault ${p99DuringFault} ms`,
+      `${kind}: ${report.sent} sent, ${report.errors} failed, ${figures.lost} lost in flight (relay), ${figures.retries} retried, detection ${(figures.detectionSum * 1000).toFixed(0)} ms, p99 during fault ${p99DuringFault} ms`,
     );
   });
 }

@@ -34,8 +34,17 @@ const SummarySchema = z.object({
   }),
   ws: z.object({ sessions: z.number(), messages: z.number(), rttMs: Latency, dropped: z.number(), reconnected: z.number() }).nullable(),
   faults: z.array(z.object({ at: z.number(), action: z.string(), target: z.string() })),
+  failoverMode: z.enum(['appproxy', 'resilient']).nullable(),
   failover: z
-    .object({ detectionMs: z.number().nullable(), recoveryMs: z.number().nullable(), failedRequests: z.number(), retriedRequests: z.number() })
+    .object({
+      mode: z.enum(['appproxy', 'resilient']).nullable(),
+      detectionMs: z.number().nullable(),
+      recoveryMs: z.number().nullable(),
+      failedRequests: z.number(),
+      lostInFlight: z.number().nullable(),
+      otherFailures: z.number().nullable(),
+      retriedRequests: z.number().nullable(),
+    })
     .nullable(),
   thresholds: z.array(z.object({ name: z.string(), expr: z.string(), ok: z.boolean(), value: z.number().nullable() })),
 });
@@ -130,20 +139,35 @@ test('bad usage and an unreachable target exit 2 with a message', async () => {
   assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:9/);
 });
 
-test('the failover profile runs end to end; its figures agree with the sim events', async () => {
+test('the failover profile (appproxy mode by default) runs end to end; its figures agree with the sim events; every failure is a counted loss', async () => {
   const run = await runLoadCli(['failover', '--duration', '38s', '--metrics-port', '0', '--quiet'], { timeoutMs: 150_000 });
   assert.ok(run.runDir, run.stderr);
   const summary = JSON.parse(await readFile(join(run.runDir, 'summary.json'), 'utf8')) as {
+    failoverMode: string;
     faults: { at: number; action: string; target: string }[];
     events: { tMs: number; action: string; target: string }[];
+    thresholds: { expr: string; ok: boolean }[];
     failover: {
+      mode: string;
       detectionMs: number;
       recoveryMs: number | null;
       failedRequests: number;
+      lostInFlight: number;
+      otherFailures: number;
       retriedRequests: number;
       perFault: { action: string; target: string; atMs: number; detectionMs: number | null }[];
     };
   };
+  assert.equal(summary.failoverMode, 'appproxy');
+  assert.equal(summary.failover.mode, 'appproxy');
+  assert.ok(
+    summary.thresholds.some((t) => t.expr === 'failover.otherFailures == 0'),
+    'appproxy thresholds: failures must be losses, not zero',
+  );
+  assert.equal(summary.failover.otherFailures, summary.failover.failedRequests - summary.failover.lostInFlight);
+  assert.equal(summary.failover.retriedRequests, 0, 'App Proxy does not replay');
+  const report = await readFile(join(run.runDir, 'report.md'), 'utf8');
+  assert.match(report, /failover mode \| appproxy \(App Proxy's/);
   assert.deepEqual(
     summary.faults.map((f) => f.action),
     ['kill', 'pause', 'resume'],
@@ -161,7 +185,7 @@ test('the failover profile runs end to end; its figures agree with the sim event
   assert.equal(summary.failover.detectionMs, Math.max(...summary.failover.perFault.filter((f) => f.action !== 'resume').map((f) => f.detectionMs!)));
   assert.equal(typeof summary.failover.failedRequests, 'number');
   assert.ok(summary.failover.recoveryMs !== undefined);
-  assert.equal(run.code, summary.failover.failedRequests === 0 ? 0 : 1);
+  assert.equal(run.code, summary.thresholds.every((t) => t.ok) ? 0 : 1);
   console.log(`failover profile: ${JSON.stringify(summary.failover)}`);
 });
 

@@ -13,7 +13,7 @@ import type { HeartbeatMonitor } from './heartbeat-monitor.ts';
  * `C` is the channel type itself (kept generic so this file need not import it).
  */
 export interface ChannelDeps<C extends RegisteredChannel & DispatchTarget<DispatchedWork>> {
-  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>;
+  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket' | 'failover'>;
   readonly log: Logger;
   readonly metrics: RelayMetrics;
   /** Every live request and session by id, whatever its state. */

@@ -26,7 +26,7 @@ const H2_PREFACE_START = Buffer.from('PRI');
 
 /** What the endpoint uses of the relay: what its control channels need, and its own config slice. */
 export interface EndpointDeps extends ChannelDeps<ControlChannel> {
-  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket' | 'host' | 'ports' | 'tls' | 'connectorToken' | 'connectorEndpoint'>;
+  readonly config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket' | 'failover' | 'host' | 'ports' | 'tls' | 'connectorToken' | 'connectorEndpoint'>;
 }
 
 /**

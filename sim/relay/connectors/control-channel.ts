@@ -240,7 +240,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     // Dispatches that crossed a drain on the wire were never accepted: requeued untouched, still a clean exit.
     const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
     recordConnectorEnd(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
-    settleOrphans(orphaned, {
+    settleOrphans(orphaned, this.#ctx.config.failover.mode, {
       requeue: (work) => dispatcher?.requeue(work),
       countRetry: () => this.#ctx.metrics.retries.inc({ group: this.group, reason: 'connector_lost' }),
       lost: () => new RelayError('connector_lost', `connector ${this.connectorId} was lost mid-request`),

@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from '../auth/session-cookie.ts';
 import { forwardRequestHeaders } from '../ingress/forward-headers.ts';
 import type { Dispatchable } from './group-dispatcher.ts';
 import type { PublishedApp } from '../ingress/published-app.ts';
-import type { RelayMetrics } from '../relay-metrics.ts';
+import type { LossStage, RelayMetrics } from '../relay-metrics.ts';
 import type { DispatchMessage } from '../../protocol/messages.ts';
 
 /** The connector's control channel currently holding a piece of work. */
@@ -29,6 +29,9 @@ export interface WorkHooks {
 
 export type WorkState = 'queued' | 'dispatched' | 'accepted' | 'responding' | 'done';
 export type WorkKind = 'http' | 'ws';
+
+/** RFC 9110 §9.2.2: methods whose repetition has the effect of one request. Only these are replayed. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /** Extra time the relay allows beyond the connector's own backend timeout before it gives up. */
 const CONNECTOR_GRACE_MS = 5000;
@@ -54,6 +57,7 @@ export abstract class DispatchedWork implements Dispatchable {
   #state: WorkState = 'queued';
   #owner: WorkOwner | undefined;
   #guard: unknown;
+  #lost = false;
 
   /** @param user the pre-authenticated user, for apps with `preAuth: relay` */
   constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks, user?: string) {
@@ -78,9 +82,13 @@ export abstract class DispatchedWork implements Dispatchable {
     return this.#owner;
   }
 
-  /** Safe to run again elsewhere: no upload was pulled and no response byte reached the user. */
+  /**
+   * Safe to run again elsewhere: an idempotent method, no upload was pulled and no response byte
+   * reached the user. A body-less POST is not: its connector may have called the backend already.
+   */
   get replayable(): boolean {
-    return !this.bodyPulled && (this.#state === 'dispatched' || this.#state === 'accepted');
+    const idempotent = IDEMPOTENT_METHODS.has(this.req.method ?? 'GET');
+    return idempotent && !this.bodyPulled && (this.#state === 'dispatched' || this.#state === 'accepted');
   }
 
   dispatchedTo(owner: WorkOwner): void {
@@ -114,6 +122,21 @@ export abstract class DispatchedWork implements Dispatchable {
       deadline: Date.now() + this.app.backendTimeoutMs,
     };
   }
+
+  /**
+   * Ends work lost with its connector (DESIGN 5): `error` for the user, or a cut if the response
+   * had started. However many paths notice the loss (the control channel, the data-plane
+   * session), it is counted once.
+   */
+  loseInFlight(error: RelayError): void {
+    if (this.#lost || this.#state === 'done') return;
+    this.#lost = true;
+    this.countLoss(this.#state === 'responding' ? 'mid_response' : 'before_response');
+    this.reject(error);
+  }
+
+  /** Counts a loss in the metric for this kind of work (HTTP requests; sessions count their outcome). */
+  protected countLoss(_stage: LossStage): void {}
 
   /** Ends the work with a relay-made error (or cuts it, if the response already started). */
   abstract reject(error: RelayError, retryAfterSeconds?: number): void;

@@ -1,6 +1,7 @@
 import type { RelayError } from '../../protocol/errors.ts';
 import type { WorkState } from './dispatched-work.ts';
 import type { RelayMetrics } from '../relay-metrics.ts';
+import type { FailoverMode } from '../relay-config.ts';
 
 /** How often a request may be replayed on another connector after its connector died. */
 export const MAX_RETRIES = 2;
@@ -11,20 +12,23 @@ export interface Orphan {
   readonly replayable: boolean;
   retries: number;
   requeued(): void;
-  reject(error: RelayError): void;
+  /** Ends the work as lost with its connector, counted once (relay_requests_lost_total). */
+  loseInFlight(error: RelayError): void;
 }
 
 export type OrphanFate = 'requeue' | 'retry' | 'lose';
 
 /**
  * DESIGN 5: what becomes of work its connector held when the connector went away. Work it had not
- * accepted never reached it: back to the queue. Accepted work that is safe to replay (no body
- * pulled, no response byte sent) is retried elsewhere, at most MAX_RETRIES times. Anything else
- * is lost: 502 connector_lost (WebSocket sessions close with 1012).
+ * accepted never reached it: back to the queue, in either mode. Accepted work is lost in
+ * `appproxy` mode, as App Proxy loses "the initial transaction": 502 connector_lost (a cut
+ * response if it had started; WebSocket sessions close with 1012). In `resilient` mode accepted
+ * work that is safe to replay (an idempotent method, no body pulled, no response byte sent) runs
+ * again elsewhere, at most MAX_RETRIES times; anything else is lost.
  */
-export function orphanFate(work: Orphan): OrphanFate {
+export function orphanFate(work: Orphan, mode: FailoverMode): OrphanFate {
   if (work.state === 'dispatched') return 'requeue';
-  if (work.replayable && work.retries < MAX_RETRIES) return 'retry';
+  if (mode === 'resilient' && work.replayable && work.retries < MAX_RETRIES) return 'retry';
   return 'lose';
 }
 
@@ -41,11 +45,11 @@ export interface FailoverActions<W extends Orphan> {
  * Applies each orphan's fate. They are handled in reverse, because each requeue goes to the head:
  * the orphans keep their original order in front of newer work.
  */
-export function settleOrphans<W extends Orphan>(orphans: readonly W[], actions: FailoverActions<W>): void {
+export function settleOrphans<W extends Orphan>(orphans: readonly W[], mode: FailoverMode, actions: FailoverActions<W>): void {
   for (const work of [...orphans].reverse()) {
-    const fate = orphanFate(work);
+    const fate = orphanFate(work, mode);
     if (fate === 'lose') {
-      work.reject(actions.lost());
+      work.loseInFlight(actions.lost());
       continue;
     }
     if (fate === 'retry') {

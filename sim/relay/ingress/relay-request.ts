@@ -6,7 +6,7 @@ import { DispatchedWork, type WorkHooks } from '../dispatch/dispatched-work.ts';
 import { sendRelayError } from './error-response.ts';
 import { userResponseHeaders } from './forward-headers.ts';
 import type { PublishedApp } from './published-app.ts';
-import type { RelayMetrics } from '../relay-metrics.ts';
+import type { LossStage, RelayMetrics } from '../relay-metrics.ts';
 import { checkInlineBody, PromisedLength, promisedBodyLength } from './response-framing.ts';
 import { IdleBound } from './idle-bound.ts';
 import type { RequestSettings } from '../relay-config.ts';
@@ -81,6 +81,7 @@ export class RelayRequest extends DispatchedWork {
 
   respond(stream: ServerHttp2Stream, status: number, rawHead: readonly string[]): void {
     const promised = this.#writeHead(status, rawHead);
+    const session = stream.session;
     const idle = this.#watchIdle('down', stream);
     stream.on('data', (chunk: Buffer) => {
       this.#bytesDown += chunk.length;
@@ -94,6 +95,11 @@ export class RelayRequest extends DispatchedWork {
       },
       (err: Error) => {
         if (err instanceof ProtocolError) this.metrics.protocolErrors.inc({ code: err.code });
+        // The connector's data-plane session died under the body: lost with its connector (the
+        // control channel may notice first, or after; the loss counts once either way).
+        if (session?.destroyed && !this.res.destroyed) {
+          return this.loseInFlight(new RelayError('connector_lost', `the connector's link went away mid-response`));
+        }
         // Cut mid-body: the user sees a truncated response and a closed connection, as with any proxy.
         if (!stream.destroyed) stream.close();
         this.res.destroy();
@@ -105,6 +111,15 @@ export class RelayRequest extends DispatchedWork {
     this.#writeHead(status, rawHead, body);
     this.#bytesDown += body.length;
     this.res.end(body, () => this.#finish(String(status)));
+  }
+
+  /** A response already handed whole to the user is not lost: it completes. */
+  override loseInFlight(error: RelayError): void {
+    if (!this.res.writableEnded) super.loseInFlight(error);
+  }
+
+  protected override countLoss(stage: LossStage): void {
+    this.metrics.lostInFlight.inc({ group: this.app.group, stage });
   }
 
   reject(error: RelayError, retryAfterSeconds?: number): void {

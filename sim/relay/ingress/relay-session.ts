@@ -32,6 +32,7 @@ export class RelaySession extends DispatchedWork {
   readonly #handshake: UserHandshake;
   readonly #settings: WebSocketSettings;
   #ws: WebSocket | undefined;
+  #lostWithConnector = false;
 
   constructor(
     id: string,
@@ -93,7 +94,11 @@ export class RelaySession extends DispatchedWork {
     }
     const extra = retryAfterSeconds === undefined ? [] : ['retry-after', String(retryAfterSeconds)];
     writeRawRelayError(this.#socket, error, this.id, this.req.headers.accept, extra);
-    this.#finish('rejected');
+    this.#finish(this.#lostWithConnector ? 'connector_lost' : 'rejected');
+  }
+
+  protected override countLoss(): void {
+    this.#lostWithConnector = true;
   }
 
   #respondRefusal(status: number, rawHead: readonly string[], body: Buffer): void {

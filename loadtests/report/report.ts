@@ -16,7 +16,11 @@ const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v ==
 /** Every chart of the report. `compare` overlays another run's throughput and p99. */
 export function charts(run: RunData, compare?: RunData): ChartSpec[] {
   const { summary, samples } = run;
-  const markers = summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}` }));
+  const markers = [
+    ...summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}` })),
+    // A rolling update is one fault with a step per connector: mark each connector going down.
+    ...(summary.events ?? []).filter((e) => e.action === 'update-step').map((e) => ({ x: e.tMs / 1000, label: `update ${e.target.split(':')[1]}` })),
+  ];
   const per = (pick: (s: SecondSample) => number | null) => samples.map((s) => [s.t, pick(s)] as const);
   const other = (pick: (s: SecondSample) => number | null, name: string): Series[] =>
     compare ? [{ name: `${name} (${compare.summary.runId})`, points: compare.samples.map((s) => [s.t, pick(s)] as const), dashed: true }] : [];
@@ -179,6 +183,7 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
       lines.push(`| ${(f.atMs / 1000).toFixed(1)} | ${f.action} | ${f.target} | ${fmt(f.detectionMs)} | ${fmt(f.recoveryMs)} |`);
     lines.push('');
   }
+  lines.push(...updateSteps(s));
   const model = queueingModel(run);
   if (model) {
     lines.push(
@@ -194,6 +199,17 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
   }
   lines.push('Charts: see report.html.', '');
   return lines.join('\n');
+}
+
+/** A rolling update's steps, each with what the relay said its connector lost (from its connector-dead event). */
+function updateSteps(s: Summary): string[] {
+  const events = s.events ?? [];
+  const steps = events.filter((e) => e.action === 'update-step');
+  if (!steps.length) return [];
+  const lost = (step: (typeof steps)[number]) =>
+    events.find((e) => (e.action === 'connector-dead' || e.action === 'connector-left') && e.target === step.target && e.tMs >= step.tMs)?.detail;
+  const rows = steps.map((step) => `| ${(step.tMs / 1000).toFixed(1)} | ${step.target} | ${/(\d+) lost in flight/.exec(lost(step) ?? '')?.[1] ?? '–'} |`);
+  return ['## Update steps', '', '| at (s) | connector | requests lost in flight (relay) |', '|---|---|---|', ...rows, ''];
 }
 
 export function renderHtml(run: RunData, compare?: RunData): string {

@@ -155,9 +155,15 @@ export class ComponentProcess {
     return this.#exited.then(() => undefined);
   }
 
-  /** Drain or shut down, then start again with the same id, config and ports. */
-  async restart(timeoutMs = 60_000): Promise<void> {
-    if (this.#state !== 'exited') await this.terminate();
+  /**
+   * Drain or shut down (or, with `stop: 'kill'`, SIGKILL: in-flight work is lost), then start again
+   * with the same id, config and ports; a connector is back once it is registered (`/readyz`).
+   */
+  async restart(timeoutMs = 60_000, stop: 'drain' | 'kill' = 'drain'): Promise<void> {
+    if (this.#state !== 'exited' && stop === 'kill') {
+      this.kill();
+      await this.#exited;
+    } else if (this.#state !== 'exited') await this.terminate();
     if (this.#retired) return; // the sim is shutting down meanwhile
     await this.start({ waitReady: this.kind === 'connector', timeoutMs });
   }

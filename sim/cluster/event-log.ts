@@ -26,7 +26,7 @@ export class EventLog {
     collectDefaultMetrics({ register: this.registry });
     this.#faults = new Counter({
       name: 'sim_fault_events_total',
-      help: 'Faults the sim controller injected, by action (kill, terminate, pause, resume, restart, partition, heal, latency, bandwidth, reset).',
+      help: 'Faults the sim controller injected, by action (kill, terminate, pause, resume, restart, update, partition, heal, latency, bandwidth, reset).',
       labelNames: ['action'],
       registers: [this.registry],
     });

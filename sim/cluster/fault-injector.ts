@@ -1,6 +1,8 @@
 import type { ToxicSpec } from '../faults/toxics.ts';
 import type { ComponentProcess } from './component-process.ts';
 import type { EventLog } from './event-log.ts';
+import type { FailoverMode } from '../relay/relay-config.ts';
+import { updateGroup } from './connector-update.ts';
 import { FaultRequestError, LINK_ACTIONS, type FaultParams, type FaultRequest } from './fault-request.ts';
 
 /** What the controller needs from the cluster to inject faults. */
@@ -8,6 +10,8 @@ export interface FaultTargets {
   component(kind: 'connector' | 'relay' | 'backend', id: string): ComponentProcess | undefined;
   connectorsOfGroup(group: string): ComponentProcess[] | undefined;
   connectors(): ComponentProcess[];
+  /** The topology's failover mode: how an update takes each connector down. */
+  readonly failoverMode: FailoverMode;
 }
 
 export interface FaultResult {
@@ -38,6 +42,7 @@ export class FaultInjector {
       await Promise.all(connectors.map((c) => this.#linkFault(c, request, target.name)));
       return this.#record(request, `relay:${target.name}`, `on the links of ${connectors.length} connector(s)`);
     }
+    if (request.action === 'update') return this.#update(target.name);
     const component = target.kind === 'group' ? this.#pickMember(target.name, request.action) : this.#require(target.kind, target.name);
     const name = `${component.kind}:${component.id}`;
     if (LINK_ACTIONS.has(request.action)) {
@@ -64,6 +69,20 @@ export class FaultInjector {
         break;
     }
     return { action: request.action, target: name };
+  }
+
+  /** Starts a rolling update of a group (connector-update.ts); answers at once, the steps follow in the timeline. */
+  #update(group: string): FaultResult {
+    const members = this.#targets.connectorsOfGroup(group);
+    if (!members) throw new FaultRequestError(`no group "${group}" in this sim`);
+    if (members.length === 0) throw new FaultRequestError(`group "${group}" has no connector to update`);
+    const result = this.#record(
+      { action: 'update', target: { kind: 'group', name: group }, params: {} },
+      `group:${group}`,
+      `${members.length} connector(s), one at a time`,
+    );
+    void updateGroup(group, members, this.#targets.failoverMode, this.#log);
+    return result;
   }
 
   #record(request: FaultRequest, target: string, detail?: string): FaultResult {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { SimError } from '../common/sim-error.ts';
 
-export const FAULT_ACTIONS = ['kill', 'terminate', 'pause', 'resume', 'restart', 'partition', 'heal', 'latency', 'bandwidth', 'reset'] as const;
+export const FAULT_ACTIONS = ['kill', 'terminate', 'pause', 'resume', 'restart', 'update', 'partition', 'heal', 'latency', 'bandwidth', 'reset'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 /** Actions on the link between a connector and a relay (through the connector's fault proxy). */
 export const LINK_ACTIONS: ReadonlySet<FaultAction> = new Set(['partition', 'heal', 'latency', 'bandwidth', 'reset']);
@@ -16,6 +16,7 @@ const PARAMS = {
   pause: z.strictObject({}),
   resume: z.strictObject({}),
   restart: z.strictObject({}),
+  update: z.strictObject({}),
   partition: z.strictObject({}),
   heal: z.strictObject({}),
   latency: z.strictObject({
@@ -77,6 +78,9 @@ export function parseFaultRequest(body: unknown): FaultRequest {
   const schema = PARAMS[action as FaultAction];
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) throw new FaultRequestError(`bad params for ${action}:\n${formatZodError(parsed.error, 'params')}`);
+  if (action === 'update' && parsedTarget.kind !== 'group') {
+    throw new FaultRequestError('update rolls through a whole connector group, one connector at a time: target group:<name>');
+  }
   if (parsedTarget.kind === 'backend' && LINK_ACTIONS.has(action as FaultAction)) {
     throw new FaultRequestError(`${action} is a link fault; backends have no relay link (target a connector, group or relay)`);
   }

@@ -59,6 +59,7 @@ export class SimCluster {
         connectorsOfGroup: (group) =>
           this.topology.groups.some((g) => g.name === group) ? this.connectors.filter((c) => this.#groupOf.get(c) === group) : undefined,
         connectors: () => this.connectors,
+        failoverMode: this.topology.failover.mode,
       },
       this.events,
     );

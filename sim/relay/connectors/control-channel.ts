@@ -3,7 +3,7 @@ import type { ServerHttp2Session } from 'node:http2';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../../common/logger.ts';
 import { asViolation, ProtocolError, RelayError } from '../../protocol/errors.ts';
-import { recordConnectorEnd, settleOrphans } from '../dispatch/failover.ts';
+import { failOver } from '../dispatch/failover.ts';
 import { decodeInlineResponse } from '../../protocol/inline-response.ts';
 import { decodeConnectorMessage, encodeMessage, type ConnectorMessage, type HelloMessage, type RelayMessage } from '../../protocol/messages.ts';
 import { checkHello, welcome } from './channel-hello.ts';
@@ -239,12 +239,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#requestsInFlight = 0;
     // Dispatches that crossed a drain on the wire were never accepted: requeued untouched, still a clean exit.
     const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
-    recordConnectorEnd(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since });
-    settleOrphans(orphaned, this.#ctx.config.failover.mode, {
-      requeue: (work) => dispatcher?.requeue(work),
-      countRetry: () => this.#ctx.metrics.retries.inc({ group: this.group, reason: 'connector_lost' }),
-      lost: () => new RelayError('connector_lost', `connector ${this.connectorId} was lost mid-request`),
-    });
+    failOver(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since }, orphaned, (work) => dispatcher?.requeue(work));
     this.#log.info({ reason, orphaned: orphaned.length, graceful }, 'connector unregistered');
   }
 }

@@ -128,11 +128,12 @@ export abstract class DispatchedWork implements Dispatchable {
    * had started. However many paths notice the loss (the control channel, the data-plane
    * session), it is counted once.
    */
-  loseInFlight(error: RelayError): void {
-    if (this.#lost || this.#state === 'done') return;
+  loseInFlight(error: RelayError): boolean {
+    if (this.#lost || this.#state === 'done') return false;
     this.#lost = true;
     this.countLoss(this.#state === 'responding' ? 'mid_response' : 'before_response');
     this.reject(error);
+    return true;
   }
 
   /** Counts a loss in the metric for this kind of work (HTTP requests; sessions count their outcome). */

@@ -17,8 +17,9 @@ class FakeWork implements Orphan {
     this.requeuedTimes++;
     this.state = 'queued';
   }
-  loseInFlight(error: RelayError): void {
+  loseInFlight(error: RelayError): boolean {
     this.lostWith = error.code;
+    return true;
   }
 }
 
@@ -50,7 +51,7 @@ test('settling orphans requeues in the original order at the head, counts retrie
     const work = orphans();
     const head: string[] = [];
     let retries = 0;
-    settleOrphans(work, mode, {
+    const counts = settleOrphans(work, mode, {
       requeue: (w) => head.unshift(w.name), // the dispatcher puts requeued work at the head
       countRetry: () => retries++,
       lost: () => new RelayError('connector_lost'),
@@ -58,6 +59,7 @@ test('settling orphans requeues in the original order at the head, counts retrie
     const survivors = mode === 'resilient' ? ['first', 'second', 'fourth'] : ['first', 'fourth'];
     assert.deepEqual(head, survivors, `${mode}: they keep their order in front of newer work`);
     assert.equal(retries, mode === 'resilient' ? 1 : 0);
+    assert.deepEqual(counts, mode === 'resilient' ? { requeued: 2, retried: 1, lost: 1 } : { requeued: 2, retried: 0, lost: 2 });
     assert.equal(work[1]!.lostWith, mode === 'resilient' ? undefined : 'connector_lost');
     assert.equal(work[2]!.lostWith, 'connector_lost');
     assert.equal(work[2]!.requeuedTimes, 0);

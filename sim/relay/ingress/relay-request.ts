@@ -98,7 +98,7 @@ export class RelayRequest extends DispatchedWork {
         // The connector's data-plane session died under the body: lost with its connector (the
         // control channel may notice first, or after; the loss counts once either way).
         if (session?.destroyed && !this.res.destroyed) {
-          return this.loseInFlight(new RelayError('connector_lost', `the connector's link went away mid-response`));
+          return void this.loseInFlight(new RelayError('connector_lost', `the connector's link went away mid-response`));
         }
         // Cut mid-body: the user sees a truncated response and a closed connection, as with any proxy.
         if (!stream.destroyed) stream.close();
@@ -114,8 +114,8 @@ export class RelayRequest extends DispatchedWork {
   }
 
   /** A response already handed whole to the user is not lost: it completes. */
-  override loseInFlight(error: RelayError): void {
-    if (!this.res.writableEnded) super.loseInFlight(error);
+  override loseInFlight(error: RelayError): boolean {
+    return !this.res.writableEnded && super.loseInFlight(error);
   }
 
   protected override countLoss(stage: LossStage): void {

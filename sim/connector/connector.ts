@@ -11,6 +11,7 @@ import { LinkFaults } from './link-faults.ts';
 import { RelayLink, type LinkEvents } from './relay-link.ts';
 import { CertificateKeeper } from './certificate-keeper.ts';
 import { RelayDialer } from './relay-dialer.ts';
+import { ConnectorSlots } from './connector-slots.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;
@@ -47,20 +48,19 @@ export class Connector {
   readonly #events: LinkEvents;
   readonly #faults = new LinkFaults();
   readonly #active = new Map<string, ActiveWork>();
-  /** HTTP requests in `#active` (tunnels are counted apart and do not hold a drain up). */
-  #requestsInFlight = 0;
+  /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
+  readonly #slots: ConnectorSlots;
   readonly #agent: http.Agent;
   readonly #ops: OpsServer;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
-  #peak = 0;
   #draining = false;
-  #onIdle: (() => void) | undefined;
 
   constructor(config: ConnectorConfig, log: Logger) {
     this.#config = config;
     this.#log = log;
     this.metrics = new ConnectorMetrics(() => this.#links);
+    this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo' });
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
@@ -182,7 +182,7 @@ export class Connector {
   async close(): Promise<void> {
     this.#draining = true;
     for (const link of this.#links) link.send({ type: 'drain' });
-    await this.#drained(this.#config.drainGraceMs);
+    await this.#slots.idle(this.#config.drainGraceMs);
     await Promise.all(this.#links.map((link) => link.close()));
     this.destroy();
     await Promise.all([this.#ops.close(), this.#faults.close()]);
@@ -195,36 +195,17 @@ export class Connector {
     this.#agent.destroy();
   }
 
-  /** Resolves when no request is in flight, or after `graceMs`, whichever comes first. */
-  #drained(graceMs: number): Promise<void> {
-    if (this.#requestsInFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, graceMs);
-      const self = this;
-      function finish() {
-        clearTimeout(timer);
-        self.#onIdle = undefined;
-        resolve();
-      }
-      this.#onIdle = finish;
-    });
-  }
-
   #serve(link: RelayLink, message: DispatchMessage): void {
     if (this.#draining || this.#retiring.has(link)) {
       // Crossed our drain on the wire: hand it back so the relay requeues it at the head.
       link.send({ type: 'reject', id: message.id, reason: 'draining' });
       return;
     }
+    // Full across every relay: this one queues the request until we send `ready`.
+    if (message.kind === 'http' && !this.#slots.take(link)) return link.send({ type: 'reject', id: message.id, reason: 'busy' });
     const app = link.apps.get(message.app);
     const abort = new AbortController();
     this.#active.set(message.id, { link, kind: message.kind, abort });
-    if (message.kind === 'http') {
-      this.#requestsInFlight++;
-      this.#peak = Math.max(this.#peak, this.#requestsInFlight);
-      this.metrics.inflight.set(this.#requestsInFlight);
-      this.metrics.inflightPeak.set(this.#peak);
-    }
     link.send({ type: 'accept', id: message.id });
     const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
@@ -235,10 +216,7 @@ export class Connector {
     this.#active.delete(message.id);
     if (work) this.#closeRetiredIfIdle(work.link);
     this.metrics.requests.inc({ app: message.app, code });
-    if (message.kind !== 'http') return;
-    this.#requestsInFlight--;
-    this.metrics.inflight.set(this.#requestsInFlight);
-    if (this.#requestsInFlight === 0) this.#onIdle?.();
+    if (message.kind === 'http') this.#slots.free();
   }
 
   #abortLinkWork(link: RelayLink): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONNECTOR_FAILURE_CODES, PROTOCOL_ERROR_CODES, ProtocolError } from './errors.ts';
 
 /** Bumped on any incompatible change; `hello` and `welcome` carry it and the relay refuses others. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Raw header list as Node's `rawHeaders`: [name, value, name, value, ...], order and case kept. */
 const RawHeaders = z.array(z.string()).refine((list) => list.length % 2 === 0, 'must hold name/value pairs');
@@ -24,7 +24,10 @@ const Hello = z.object({
   instance: z.string().min(16).max(64),
 });
 const Accept = z.object({ type: z.literal('accept'), id: RequestId });
+/** A dispatch handed back unstarted: `draining`, or `busy` (every slot taken, counting all relays: v3). */
 const Reject = z.object({ type: z.literal('reject'), id: RequestId, reason: z.string().max(200) });
+/** After a `busy` reject: the connector has a free slot again (v3). */
+const Ready = z.object({ type: z.literal('ready') });
 const Fail = z.object({
   type: z.literal('fail'),
   id: RequestId,
@@ -33,7 +36,7 @@ const Fail = z.object({
 });
 const Drain = z.object({ type: z.literal('drain') });
 
-export const ConnectorMessage = z.discriminatedUnion('type', [Hello, Accept, Reject, Fail, Drain]);
+export const ConnectorMessage = z.discriminatedUnion('type', [Hello, Accept, Reject, Ready, Fail, Drain]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessage>;
 export type HelloMessage = z.infer<typeof Hello>;
 

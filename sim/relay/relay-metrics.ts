@@ -90,7 +90,7 @@ export class RelayMetrics {
     });
     this.queueWait = new Histogram({
       name: 'relay_queue_wait_seconds',
-      help: 'Time a request waited in its group queue for a free connector slot (0 when one was free).',
+      help: 'Time a request waited in its group queue for a free connector slot (0 when one was free), observed once per request when a connector accepts it.',
       labelNames: ['group'],
       buckets: [...DURATION_BUCKETS],
       registers,

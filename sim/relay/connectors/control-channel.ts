@@ -9,7 +9,7 @@ import { decodeConnectorMessage, encodeMessage, type ConnectorMessage, type Hell
 import { checkHello, welcome } from './channel-hello.ts';
 import { ChannelSessions } from './channel-sessions.ts';
 import type { DispatchTarget } from '../dispatch/group-dispatcher.ts';
-import { ReleasedIds } from './released-ids.ts';
+import { HeldWork } from './held-work.ts';
 import type { DispatchedWork, WorkOwner } from '../dispatch/dispatched-work.ts';
 import type { Heartbeating } from './heartbeat-monitor.ts';
 import type { ChannelDeps } from './channel-deps.ts';
@@ -29,13 +29,11 @@ export type ChannelEndReason = 'closed' | 'heartbeat' | 'protocol_error' | 'shut
  */
 export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner, Heartbeating {
   readonly dataToken = randomBytes(18).toString('base64url');
+  readonly #held = new HeldWork();
   /** Everything dispatched to this connector and not over: requests and WebSocket sessions. */
-  readonly inflight = new Map<string, DispatchedWork>();
-  /** Requests this channel held that are over; late messages about them are not violations. */
-  readonly released = new ReleasedIds();
+  readonly inflight = this.#held.inflight;
+  readonly released = this.#held.released;
   #state: ChannelState = 'handshake';
-  /** HTTP requests in `inflight`: the slots in use. Sessions never take a slot. */
-  #requestsInFlight = 0;
   #hello: HelloMessage | undefined;
   #lastPong = Date.now();
   #unwatch: (() => void) | undefined;
@@ -86,7 +84,12 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   }
 
   get inflightCount(): number {
-    return this.#requestsInFlight;
+    return this.#held.requests;
+  }
+
+  /** The connector has no slot left for this relay (see HeldWork). */
+  get full(): boolean {
+    return this.#held.full;
   }
 
   get lastPong(): number {
@@ -103,8 +106,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   }
 
   assign(work: DispatchedWork): void {
-    this.inflight.set(work.id, work);
-    if (work.kind === 'http') this.#requestsInFlight++;
+    this.#held.hold(work);
     work.dispatchedTo(this);
     this.#send(work.dispatchMessage());
   }
@@ -114,15 +116,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   }
 
   release(work: DispatchedWork): void {
-    if (!this.#forget(work)) return;
-    this.released.add(work.id);
-    if (work.kind === 'http') this.#ctx.dispatcher(this.group)?.pump();
-  }
-
-  #forget(work: DispatchedWork): boolean {
-    if (!this.inflight.delete(work.id)) return false;
-    if (work.kind === 'http') this.#requestsInFlight--;
-    return true;
+    if (this.#held.release(work) && work.kind === 'http') this.#ctx.dispatcher(this.group)?.pump();
   }
 
   /** Answers a protocol violation with an `error` frame, then closes this channel. */
@@ -170,8 +164,11 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
         return this.#owned(message.id)?.accepted();
       case 'reject': {
         const work = this.#owned(message.id);
-        return work && this.#onReject(work);
+        return work && this.#onReject(work, message.reason);
       }
+      case 'ready':
+        this.#held.setFull(false);
+        return this.#ctx.dispatcher(this.group)?.pump();
       case 'fail':
         return this.#owned(message.id)?.reject(new RelayError(message.code, message.detail));
       case 'drain':
@@ -207,9 +204,10 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     return this.#ctx.work.owned(id, this);
   }
 
-  #onReject(request: DispatchedWork): void {
-    this.#forget(request);
-    this.released.add(request.id);
+  /** Handed back unstarted: draining, or `busy` (the connector is full across its relays). */
+  #onReject(request: DispatchedWork, reason: string): void {
+    if (reason === 'busy') this.#held.setFull(true);
+    this.#held.release(request);
     request.requeued();
     this.#ctx.dispatcher(this.group)?.requeue(request);
   }
@@ -234,9 +232,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#ctx.channels.unregister(this);
     const dispatcher = this.#ctx.dispatcher(this.group);
     dispatcher?.removeConnector(this);
-    const orphaned = [...this.inflight.values()];
-    this.inflight.clear();
-    this.#requestsInFlight = 0;
+    const orphaned = this.#held.takeAll();
     // Dispatches that crossed a drain on the wire were never accepted: requeued untouched, still a clean exit.
     const graceful = previous === 'draining' && orphaned.every((work) => work.state === 'dispatched');
     failOver(this.#ctx, { connectorId: this.connectorId, group: this.group, reason, graceful, since }, orphaned, (work) => dispatcher?.requeue(work));

@@ -6,6 +6,8 @@ export interface SlotHolder {
   readonly accepting: boolean;
   readonly inflightCount: number;
   readonly slots: number;
+  /** The connector said it is full across all its relays: no request until it says ready. */
+  readonly full?: boolean;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface SlotHolder {
  */
 export type DispatchPolicy<T extends SlotHolder> = (connectors: readonly T[], needsSlot?: boolean) => T | undefined;
 
-const eligible = (c: SlotHolder, needsSlot: boolean) => c.accepting && (!needsSlot || c.inflightCount < c.slots);
+const eligible = (c: SlotHolder, needsSlot: boolean) => c.accepting && (!needsSlot || (!c.full && c.inflightCount < c.slots));
 
 /** App Proxy-like: uniform among the connectors that have a free slot, no affinity. */
 function randomPolicy<T extends SlotHolder>(random: () => number): DispatchPolicy<T> {

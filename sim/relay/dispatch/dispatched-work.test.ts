@@ -71,3 +71,20 @@ test('a response that starts in time clears the guard', () => {
   assert.equal(work.rejected, undefined);
   assert.equal(work.state, 'responding');
 });
+
+test('queue wait is observed once per request, with every pass through the queue, when a connector accepts it', async () => {
+  const metrics = new RelayMetrics(['g'], () => []);
+  const work = new TestWork('w3', app, req, metrics, new WorkRegistry(() => undefined, new ManualClock()));
+  work.leftQueue(100);
+  work.dispatchedTo(owner());
+  work.requeued(); // handed back `busy`: not accepted, so not observed yet
+  work.leftQueue(250);
+  work.dispatchedTo(owner());
+  work.accepted();
+  work.accepted();
+  work.respond();
+  const values = (await metrics.queueWait.get()).values;
+  const pick = (name: string) => values.find((v) => v.metricName === name)?.value;
+  assert.equal(pick('relay_queue_wait_seconds_count'), 1);
+  assert.equal(pick('relay_queue_wait_seconds_sum'), 0.35);
+});

@@ -58,6 +58,9 @@ export abstract class DispatchedWork implements Dispatchable {
   #owner: WorkOwner | undefined;
   #guard: unknown;
   #lost = false;
+  /** Time spent in the group queue so far (a busy connector may hand the work back to it). */
+  #queuedMs = 0;
+  #waitObserved = false;
 
   /** @param user the pre-authenticated user, for apps with `preAuth: relay` */
   constructor(id: string, app: PublishedApp, req: IncomingMessage, metrics: RelayMetrics, hooks: WorkHooks, user?: string) {
@@ -97,8 +100,21 @@ export abstract class DispatchedWork implements Dispatchable {
     this.armGuard();
   }
 
+  leftQueue(waitedMs: number): void {
+    this.#queuedMs += waitedMs;
+  }
+
   accepted(): void {
-    if (this.#state === 'dispatched') this.#state = 'accepted';
+    if (this.#state !== 'dispatched') return;
+    this.#state = 'accepted';
+    this.#observeQueueWait();
+  }
+
+  /** relay_queue_wait_seconds: once per request, all its time in the queue, when a connector took it. */
+  #observeQueueWait(): void {
+    if (this.#waitObserved) return;
+    this.#waitObserved = true;
+    this.metrics.queueWait.observe({ group: this.app.group }, this.#queuedMs / 1000);
   }
 
   /** Back to the queue after its connector went away; the old owner no longer holds it. */
@@ -161,6 +177,7 @@ export abstract class DispatchedWork implements Dispatchable {
     if (this.#state !== 'dispatched' && this.#state !== 'accepted') {
       throw new ProtocolError('unexpected_message', `${this.kind} ${this.id} is ${this.#state}, not awaiting a response`);
     }
+    this.#observeQueueWait(); // a response without an accept first
     this.#state = 'responding';
     this.clearGuard();
   }

@@ -10,6 +10,12 @@ export interface Dispatchable {
   readonly needsSlot: boolean;
   /** Ends the request with a relay error; the dispatcher has already forgotten it. */
   reject(error: RelayError, retryAfterSeconds?: number): void;
+  /**
+   * It leaves the queue for a connector after waiting `waitedMs`. A request may pass the queue
+   * more than once (a connector busy across its relays hands it back), so the wait is observed
+   * once, when a connector accepts it (DispatchedWork), not here.
+   */
+  leftQueue(waitedMs: number): void;
 }
 
 /** A connector as the dispatcher sees it: slots and a way to hand it a request. */
@@ -117,7 +123,7 @@ export class GroupDispatcher<R extends Dispatchable, C extends DispatchTarget<R>
   }
 
   #assign(target: C, request: R, enqueuedAt: number): void {
-    this.#metrics.queueWait.observe({ group: this.group }, (this.#clock.now() - enqueuedAt) / 1000);
+    request.leftQueue(this.#clock.now() - enqueuedAt);
     this.#metrics.dispatches.inc({ group: this.group, connector: target.connectorId });
     target.assign(request);
   }

@@ -1,3 +1,4 @@
+import { generateServiceKeys } from '../relay/auth/service-keys.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendConfig } from '../backend/backend-config.ts';
@@ -22,7 +23,7 @@ const topology = parseTopology(
   },
   'unit',
 );
-const inputs: ConfigInputs = { topology, host: '127.0.0.1', ports: planPorts(8080, 3), connectorToken: 'token-123456' };
+const inputs: ConfigInputs = { topology, host: '127.0.0.1', ports: planPorts(8080, 3), connectorToken: 'token-123456', serviceKeys: generateServiceKeys() };
 
 test('every derived config is valid for its component, with schema defaults filling the rest', () => {
   for (const { config } of backendConfigs(inputs)) BackendConfig.parse(config);

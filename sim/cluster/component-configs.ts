@@ -1,3 +1,4 @@
+import type { ServiceKeys } from '../relay/auth/service-keys.ts';
 import type { z } from 'zod';
 import type { BackendConfig as BackendConfigSchema } from '../backend/backend-config.ts';
 import type { ConnectorConfig as ConnectorConfigSchema } from '../connector/connector-config.ts';
@@ -24,6 +25,8 @@ export interface ConfigInputs {
   readonly connectorToken: string;
   /** With topology `tls: on`. */
   readonly pki?: SimPki;
+  /** The cookie and token keys every relay shares (drawn once per sim). */
+  readonly serviceKeys: ServiceKeys;
 }
 
 export interface ComponentConfig<C> {
@@ -46,7 +49,7 @@ export function backendConfigs({ topology, host, ports }: ConfigInputs): Compone
 
 /** @param backendUrl the URL of a backend id (bound port), or the app's own http:// URL */
 export function relayConfigs(
-  { topology, host, ports, connectorToken, pki }: ConfigInputs,
+  { topology, host, ports, connectorToken, pki, serviceKeys }: ConfigInputs,
   backendUrl: (backend: string) => string,
 ): ComponentConfig<RelayConfigInput>[] {
   return Array.from({ length: topology.relays }, (_, k) => {
@@ -68,6 +71,8 @@ export function relayConfigs(
         assignedUsers: app.assignedUsers,
       })),
       users: topology.users,
+      instances: topology.relays,
+      serviceKeys,
       dispatch: topology.dispatch,
       heartbeat: topology.heartbeat,
       websocket: topology.websocket,
@@ -92,7 +97,7 @@ export function relayConfigs(
 
 /** @param relays every relay's connector endpoint as bound */
 export function connectorConfigs(
-  { topology, host, ports, connectorToken, pki }: ConfigInputs,
+  { topology, host, ports, connectorToken, pki, serviceKeys }: ConfigInputs,
   relays: { id: string; url: string }[],
 ): ComponentConfig<z.input<typeof ConnectorConfigSchema>>[] {
   let index = 0;

@@ -1,3 +1,4 @@
+import { generateServiceKeys } from '../relay/auth/service-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { ComponentProcess, type ComponentKind, type ProcessState } from './component-process.ts';
 import { ControlApi } from './control-api.ts';
@@ -34,6 +35,8 @@ export class SimCluster {
   readonly #options: ClusterOptions;
   readonly #host: string;
   readonly #token = randomBytes(18).toString('base64url');
+  /** Cookie and token keys every relay instance shares, as App Proxy's instances do. */
+  readonly #serviceKeys = generateServiceKeys();
   readonly #ports: PortPlan;
   readonly backends: ComponentProcess[] = [];
   readonly relays: ComponentProcess[] = [];
@@ -235,7 +238,8 @@ export class SimCluster {
   }
 
   #inputs(): ConfigInputs {
-    return { topology: this.topology, host: this.#host, ports: this.#ports, connectorToken: this.#token, ...(this.#pki && { pki: this.#pki }) };
+    const shared = { connectorToken: this.#token, serviceKeys: this.#serviceKeys, ...(this.#pki && { pki: this.#pki }) };
+    return { topology: this.topology, host: this.#host, ports: this.#ports, ...shared };
   }
 
   #backendUrl(backend: string): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServiceKeys } from './auth/service-keys.ts';
 
 export const DISPATCH_POLICIES = ['random', 'round-robin', 'least-pending'] as const;
 export type DispatchPolicyName = (typeof DISPATCH_POLICIES)[number];
@@ -143,6 +144,10 @@ export const RelayConfig = z.object({
   limits: RelayLimits.default({ appRps: null, tenantRps: null }),
   /** Users the simulated identity provider knows. */
   users: z.array(z.string()).default([]),
+  /** Relay instances of the service: each enforces 1/instances of `limits` (throttle.ts). */
+  instances: z.number().int().min(1).default(1),
+  /** The service's shared cookie and token keys (every instance holds the same); absent: this relay draws its own. */
+  serviceKeys: ServiceKeys.optional(),
   /** Lifetime of tokens from `POST /_relay/sts/token`. */
   tokenTtlSeconds: z.number().int().positive().default(3600),
   /** Bounds on connections to the connector endpoint that have not shown a credential yet. */

@@ -10,16 +10,18 @@ export interface Session {
 }
 
 /**
- * The relay's encrypted session cookie: AES-256-GCM with a key only this relay holds, so the
- * cookie can be neither read nor altered by the user. A tampered, foreign or expired cookie is
- * simply no session.
+ * The relay's encrypted session cookie: AES-256-GCM with a key only the service holds (every relay
+ * instance of the sim shares it, see service-keys.ts), so the cookie can be neither read nor
+ * altered by the user. A tampered, foreign or expired cookie is simply no session.
  */
 export class SessionCookies {
-  readonly #key = randomBytes(32);
+  readonly #key: Buffer;
   readonly #secure: boolean;
 
-  constructor(secure: boolean) {
+  /** @param key the service's cookie key (32 bytes); a fresh one when this relay runs alone */
+  constructor(secure: boolean, key: Buffer = randomBytes(32)) {
     this.#secure = secure;
+    this.#key = key;
   }
 
   seal(session: Session): string {

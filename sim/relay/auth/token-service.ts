@@ -1,22 +1,28 @@
+import type { KeyObject } from 'node:crypto';
 import { SignJWT, errors, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+
+type KeyPair = { privateKey: CryptoKey | KeyObject; publicKey: CryptoKey | KeyObject };
 
 /** A simulated identity provider inside the relay: ES256 tokens for (user, app). */
 export class TokenService {
   readonly issuer: string;
-  readonly #privateKey: CryptoKey;
-  readonly #publicKey: CryptoKey;
+  readonly #privateKey: CryptoKey | KeyObject;
+  readonly #publicKey: CryptoKey | KeyObject;
   readonly #ttlSeconds: number;
 
-  private constructor(issuer: string, keys: { privateKey: CryptoKey; publicKey: CryptoKey }, ttlSeconds: number) {
+  private constructor(issuer: string, keys: KeyPair, ttlSeconds: number) {
     this.issuer = issuer;
     this.#privateKey = keys.privateKey;
     this.#publicKey = keys.publicKey;
     this.#ttlSeconds = ttlSeconds;
   }
 
-  /** A fresh key pair per relay process: tokens of another relay (or a forger) never verify. */
-  static async create(issuer: string, ttlSeconds: number): Promise<TokenService> {
-    return new TokenService(issuer, await generateKeyPair('ES256'), ttlSeconds);
+  /**
+   * With `keys`, the service's signing key that every relay instance shares (a token from one
+   * verifies at all); without, a fresh pair for this relay alone. A forger's tokens never verify.
+   */
+  static async create(issuer: string, ttlSeconds: number, keys?: KeyPair): Promise<TokenService> {
+    return new TokenService(issuer, keys ?? (await generateKeyPair('ES256')), ttlSeconds);
   }
 
   sign(user: string, app: string): Promise<string> {

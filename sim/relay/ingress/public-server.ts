@@ -21,6 +21,7 @@ import { preAuthenticate } from '../auth/pre-auth.ts';
 import { SessionCookies } from '../auth/session-cookie.ts';
 import { serveTokenEndpoint } from '../auth/token-endpoint.ts';
 import { TokenService } from '../auth/token-service.ts';
+import { serviceKeyObjects } from '../auth/service-keys.ts';
 import type { Duplex } from 'node:stream';
 import type { PublishedApp } from './published-app.ts';
 
@@ -41,6 +42,8 @@ export interface IngressDeps {
     | 'maxRequestHeaders'
     | 'requests'
     | 'users'
+    | 'instances'
+    | 'serviceKeys'
   >;
   readonly log: Logger;
   readonly metrics: RelayMetrics;
@@ -60,9 +63,12 @@ export class PublicServer {
   /** Open and pending WebSocket sessions per client IP, for `maxUpgradesPerIp`. */
   readonly #upgradesByIp = new Map<string, number>();
   #tokens: TokenService | undefined;
+  /** The cookie and token keys every relay instance shares, when the sim handed them out. */
+  readonly #keys: ReturnType<typeof serviceKeyObjects> | undefined;
 
   constructor(ctx: IngressDeps) {
     this.#ctx = ctx;
+    this.#keys = ctx.config.serviceKeys && serviceKeyObjects(ctx.config.serviceKeys);
     const options = {
       requestTimeout: 0,
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -78,14 +84,14 @@ export class PublicServer {
       ? https.createServer({ ...options, key: tls.server.keyPem, cert: tls.server.certificatePem }, onRequest)
       : http.createServer(options, onRequest);
     // Secure cookies only where the browser would send them back: over HTTPS.
-    this.#cookies = new SessionCookies(Boolean(tls));
+    this.#cookies = new SessionCookies(Boolean(tls), this.#keys?.cookieKey);
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => onClientError(err, socket));
     this.#server.on(
       'upgrade',
       guardUpgrades(ctx.log, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head)),
     );
     this.#handshake = new UserHandshake(ctx.config.websocket);
-    this.#throttle = new Throttle(ctx.config.limits);
+    this.#throttle = new Throttle(ctx.config.limits, ctx.config.instances);
   }
 
   get apps(): AppDirectory {
@@ -96,7 +102,8 @@ export class PublicServer {
   /** Binds, then publishes the apps: their external URLs need the bound port when port 0 was asked. */
   async start(): Promise<number> {
     const { config } = this.#ctx;
-    this.#tokens = await TokenService.create(`relay-sim:${config.id}`, config.tokenTtlSeconds);
+    const keys = this.#keys;
+    this.#tokens = await TokenService.create(keys?.issuer ?? `relay-sim:${config.id}`, config.tokenTtlSeconds, keys?.signing);
     const port = await listen(this.#server, config.ports.public, config.host);
     this.#apps = new AppDirectory(config.apps, config.domain, config.externalPort ?? port, config.tls ? 'https' : 'http');
     return port;

@@ -4,16 +4,21 @@ import { TokenBucket } from './token-bucket.ts';
 
 /**
  * The service's throttling (App Proxy: 500 requests/s per app, 750/s per tenant; off unless
- * configured). One bucket per app and one for the whole tenant.
+ * configured). One bucket per app and one for the whole tenant. The limits are the service's, in
+ * total: with `instances` relays each enforces an equal share, exact in total while users are
+ * spread evenly over the instances, as a network load balancer spreads them (README, "How
+ * faithful is this?"; App Proxy does not document how its instances share the budget).
  */
 export class Throttle {
   readonly #limits: RelayLimits;
+  readonly #share: number;
   readonly #apps = new Map<string, TokenBucket>();
   readonly #tenant: TokenBucket | undefined;
 
-  constructor(limits: RelayLimits) {
+  constructor(limits: RelayLimits, instances = 1) {
     this.#limits = limits;
-    this.#tenant = limits.tenantRps ? new TokenBucket(limits.tenantRps) : undefined;
+    this.#share = 1 / instances;
+    this.#tenant = limits.tenantRps ? new TokenBucket(limits.tenantRps * this.#share) : undefined;
   }
 
   /** Undefined when admitted; otherwise the 429 to answer, with its Retry-After in seconds. */
@@ -27,7 +32,7 @@ export class Throttle {
     const rate = this.#limits.appRps;
     if (!rate) return undefined;
     let bucket = this.#apps.get(app);
-    if (!bucket) this.#apps.set(app, (bucket = new TokenBucket(rate)));
+    if (!bucket) this.#apps.set(app, (bucket = new TokenBucket(rate * this.#share)));
     if (bucket.tryTake()) return undefined;
     return { error: new RelayError('throttled', `app ${app} is over ${rate} requests/s`), retryAfterSeconds: bucket.secondsUntilToken() };
   }

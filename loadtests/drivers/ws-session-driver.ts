@@ -44,6 +44,8 @@ export class WsSessionDriver {
   #peakOpen = 0;
   #failedConnects = 0;
   #reconnected = 0;
+  /** Connections opened so far: picks the next URL when there are several. */
+  #connections = 0;
   #sent = 0;
   readonly #closeCodes: Record<string, number> = {};
 
@@ -135,7 +137,8 @@ export class WsSessionDriver {
 
   #connect(session: DriverSession): void {
     if (this.#stopping) return;
-    const ws = new WebSocket(this.#options.url, {
+    const urls = typeof this.#options.url === 'string' ? [this.#options.url] : this.#options.url;
+    const ws = new WebSocket(urls[this.#connections++ % urls.length]!, {
       headers: this.#options.host ? { host: this.#options.host } : {},
       perMessageDeflate: false,
       ...(this.#options.ca ? { ca: this.#options.ca } : {}),

@@ -3,8 +3,12 @@ import type { LatencySummaryMs } from './latency-histogram.ts';
 
 /** What the WebSocket session driver takes and reports. */
 export interface WsDriverOptions {
-  /** e.g. ws://127.0.0.1:8080/ws/echo; only loopback targets are used by this project. */
-  readonly url: string;
+  /**
+   * e.g. ws://127.0.0.1:8080/ws/echo; only loopback targets are used by this project. Several:
+   * each new connection (reconnects too) takes the next, as a load balancer spreads connections
+   * over relay instances.
+   */
+  readonly url: string | readonly string[];
   /** Host header (the app's external host when connecting to the relay's address). */
   readonly host?: string;
   /** For a wss:// url: the CA to trust. */

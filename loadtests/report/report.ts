@@ -151,6 +151,12 @@ function summaryRows(s: Summary): [string, unknown][] {
     ['dropped / late', `${s.http.dropped} / ${s.http.late}`],
     ['queue wait p99 ms (relay)', s.relay.queueWaitP99Ms],
     ['retries (relay)', s.relay.retries],
+    [
+      'requests per relay instance',
+      Object.entries(s.relay.requestsByInstance ?? {})
+        .map(([id, n]) => `${id} ${n}`)
+        .join(', ') || null,
+    ],
     ['ws sessions / dropped / reconnected', s.ws ? `${s.ws.sessions} / ${s.ws.dropped} / ${s.ws.reconnected}` : null],
     ['ws rtt p99 ms', s.ws?.rttMs.p99],
     ['failover detection ms', s.failover?.detectionMs],

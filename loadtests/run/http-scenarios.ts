@@ -5,20 +5,24 @@ import { Readable } from 'node:stream';
 import { deterministicChunks, deterministicSha256 } from '../../sim/backend/deterministic-bytes.ts';
 import type { Outcome } from '../drivers/open-model.ts';
 import type { ScenarioSpec } from '../profiles/profile.ts';
+import { spreadingAgent } from './spread-agent.ts';
 
 /** Where the load goes: the relay's public origin, and the Host header for each app. */
 export interface LoadTarget {
   readonly origin: URL;
+  /** Every relay instance's public origin, when the service has several: connections are spread over them. */
+  readonly instances?: readonly URL[];
   hostOf(app: string): string;
   /** For an https:// origin: the CA to trust (the sim's relay CA with topology `tls: on`). */
   readonly ca?: string | undefined;
 }
 
-/** The keep-alive agent a run shares across its HTTP scenarios: https with the target's CA when it speaks TLS. */
+/**
+ * The keep-alive agent a run shares across its HTTP scenarios: https with the target's CA when it
+ * speaks TLS, its connections spread over the relay instances when there are several.
+ */
 export function loadAgent(target: LoadTarget, maxSockets: number): http.Agent {
-  return target.origin.protocol === 'https:'
-    ? new https.Agent({ keepAlive: true, maxSockets, ...(target.ca ? { ca: target.ca } : {}) })
-    : new http.Agent({ keepAlive: true, maxSockets });
+  return spreadingAgent(target.instances ?? [target.origin], { maxSockets, ca: target.ca });
 }
 
 type HttpScenario = Exclude<ScenarioSpec, { kind: 'ws' }>;

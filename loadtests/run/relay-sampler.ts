@@ -18,11 +18,13 @@ export interface RelayTotals {
   retries: number | null;
   /** HTTP requests the relay counted as lost in flight with their connector (relay_requests_lost_total). */
   lostInFlight: number | null;
+  /** HTTP requests each relay instance answered during the run (relay_requests_total), by id. */
+  requestsByInstance: Record<string, number> | null;
   queueWaitMeanMs: number | null;
   queueWaitP99Ms: number | null;
 }
 
-export const NO_RELAY_TOTALS: RelayTotals = { retries: null, lostInFlight: null, queueWaitMeanMs: null, queueWaitP99Ms: null };
+export const NO_RELAY_TOTALS: RelayTotals = { retries: null, lostInFlight: null, requestsByInstance: null, queueWaitMeanMs: null, queueWaitP99Ms: null };
 
 interface Totals {
   readonly waitSum: number;
@@ -30,6 +32,8 @@ interface Totals {
   readonly waitBuckets: Map<number, number>;
   readonly retries: number;
   readonly lostInFlight: number;
+  /** relay_requests_total of each relay instance, by id. */
+  readonly requestsByInstance: Readonly<Record<string, number>>;
   readonly serviceSum: number;
   readonly serviceCount: number;
 }
@@ -39,24 +43,25 @@ interface Totals {
  * histograms into per-second deltas. Also keeps run-wide totals for the summary.
  */
 export class RelaySampler {
-  readonly #relayMetricsUrls: readonly string[];
+  readonly #relays: readonly { id: string; url: string }[];
   readonly #connectorMetricsUrls: readonly string[];
   #first: Totals | undefined;
   #last: Totals | undefined;
 
-  /** @param relayMetricsUrls every relay instance: their figures are summed */
-  constructor(relayMetricsUrls: readonly string[], connectorMetricsUrls: readonly string[] = []) {
-    this.#relayMetricsUrls = relayMetricsUrls;
+  /** @param relays every relay instance's /metrics: their figures are summed, and requests kept per instance */
+  constructor(relays: readonly { id: string; url: string }[], connectorMetricsUrls: readonly string[] = []) {
+    this.#relays = relays;
     this.#connectorMetricsUrls = connectorMetricsUrls;
   }
 
   async sample(): Promise<RelaySecond | undefined> {
-    let relay: Sample[];
+    let perRelay: Sample[][];
     try {
-      relay = (await Promise.all(this.#relayMetricsUrls.map((url) => scrape(url)))).flat();
+      perRelay = await Promise.all(this.#relays.map((r) => scrape(r.url)));
     } catch {
-      return undefined; // the relay may be the thing being faulted; a gap is honest
+      return undefined; // a relay may be the thing being faulted; a gap is honest
     }
+    const relay = perRelay.flat();
     const connectors = (await Promise.all(this.#connectorMetricsUrls.map((url) => scrape(url).catch(() => [] as Sample[])))).flat();
     const totals: Totals = {
       waitSum: metricSum(relay, 'relay_queue_wait_seconds_sum'),
@@ -64,6 +69,7 @@ export class RelaySampler {
       waitBuckets: histogramBuckets(relay, 'relay_queue_wait_seconds'),
       retries: metricSum(relay, 'relay_retries_total'),
       lostInFlight: metricSum(relay, 'relay_requests_lost_total'),
+      requestsByInstance: Object.fromEntries(this.#relays.map((r, i) => [r.id, metricSum(perRelay[i]!, 'relay_requests_total')])),
       serviceSum: metricSum(connectors, 'connector_backend_duration_seconds_sum'),
       serviceCount: metricSum(connectors, 'connector_backend_duration_seconds_count'),
     };
@@ -93,6 +99,7 @@ export class RelaySampler {
     return {
       retries: this.#last.retries - first.retries,
       lostInFlight: this.#last.lostInFlight - first.lostInFlight,
+      requestsByInstance: Object.fromEntries(Object.entries(this.#last.requestsByInstance).map(([id, n]) => [id, n - (first.requestsByInstance[id] ?? 0)])),
       queueWaitMeanMs: count > 0 ? round(((this.#last.waitSum - first.waitSum) / count) * 1000) : null,
       queueWaitP99Ms: count > 0 ? round((bucketQuantile(0.99, buckets) ?? 0) * 1000) : null,
     };

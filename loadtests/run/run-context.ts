@@ -21,7 +21,7 @@ export interface RunTarget extends LoadTarget {
   readonly url: string;
   readonly controlUrl: string | undefined;
   /** Every relay instance's /metrics (empty without a control API for an external target). */
-  readonly relayMetricsUrls: readonly string[];
+  readonly relayMetrics: readonly { id: string; url: string }[];
   /** The sim's failover mode (topology `failover.mode`); undefined if unknown (no control API). */
   readonly failoverMode: FailoverMode | undefined;
   readonly connectorMetricsUrls: readonly string[];
@@ -51,10 +51,12 @@ export async function embeddedTarget(
   return {
     url: relay.publicUrl,
     origin: new URL(relay.publicUrl),
+    // Users spread over every relay instance, per connection, as a network load balancer spreads them.
+    instances: view.relays.map((r) => new URL(r.publicUrl)),
     ca: view.tls?.caCertificatePem,
     hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
     controlUrl: view.controlUrl,
-    relayMetricsUrls: view.relays.map((r) => r.metricsUrl),
+    relayMetrics: view.relays.map((r) => ({ id: r.id, url: r.metricsUrl })),
     failoverMode: view.failoverMode,
     connectorMetricsUrls: view.connectors.map((c) => c.metricsUrl),
     componentMetrics: [...view.relays, ...view.connectors, ...view.backends].map((c) => ({ id: c.id, url: c.metricsUrl })),
@@ -87,7 +89,7 @@ export async function externalTarget(url: string, controlUrl: string | undefined
     // The sim names each app's external host; without a control API, assume the default domain.
     hostOf: (app) => externalHost(topology, app) ?? `${app}.localhost:${origin.port || '80'}`,
     controlUrl,
-    relayMetricsUrls: topology?.relays.map((r) => r.metricsUrl) ?? [],
+    relayMetrics: topology?.relays.map((r) => ({ id: r.id, url: r.metricsUrl })) ?? [],
     failoverMode: topology?.failoverMode,
     connectorMetricsUrls: topology?.connectors.map((c) => c.metricsUrl) ?? [],
     componentMetrics: topology?.connectors.map((c) => ({ id: c.id, url: c.metricsUrl })) ?? [],

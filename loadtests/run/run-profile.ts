@@ -76,7 +76,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const relaySamples: (RelaySecond | null)[] = [];
   const wsSamples: { open: number; sent: number }[] = [];
   const memory: Record<string, number>[] = [];
-  const sampler = target.relayMetricsUrls.length ? new RelaySampler(target.relayMetricsUrls, target.connectorMetricsUrls) : undefined;
+  const sampler = target.relayMetrics.length ? new RelaySampler(target.relayMetrics, target.connectorMetricsUrls) : undefined;
   let aborted: string | undefined;
 
   const httpSpecs = profile.scenarios.filter((s): s is Exclude<ScenarioSpec, { kind: 'ws' }> => s.kind !== 'ws');
@@ -198,7 +198,7 @@ function openModelRunner(
 
 function wsDriver(spec: Extract<ScenarioSpec, { kind: 'ws' }>, settings: RunSettings, target: RunTarget, metrics: LoadgenMetrics): WsSessionDriver {
   return new WsSessionDriver({
-    url: `${target.origin.origin.replace(/^http/, 'ws')}/ws/echo`,
+    url: (target.instances ?? [target.origin]).map((origin) => `${origin.origin.replace(/^http/, 'ws')}/ws/echo`),
     host: target.hostOf(spec.app),
     ...(target.ca ? { ca: target.ca } : {}),
     sessions: settings.sessions,

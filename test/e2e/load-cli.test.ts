@@ -97,6 +97,24 @@ test('npm run load -- mixed against a tls: on topology: HTTPS uploads, downloads
   assert.equal(summary.ws?.dropped, 0);
 });
 
+test('with 2 relays the load spreads its connections over both, as a load balancer would; the summary and report show traffic per instance', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'topology-'));
+  const topology = join(dir, 'two-relays.yaml');
+  await writeFile(topology, 'relays: 2\ngroups: [{ name: default, connectors: 2 }]\napps: [{ name: echo, group: default }]\n');
+  const run = await runLoadCli(['mixed', '--topology', topology, '--duration', '4s', '--rate', '50', '--sessions', '20', '--metrics-port', '0', '--quiet']);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')) as {
+    http: { requests: number };
+    relay: { requestsByInstance: Record<string, number> };
+  };
+  const perInstance = summary.relay.requestsByInstance;
+  assert.deepEqual(Object.keys(perInstance).sort(), ['relay-1', 'relay-2']);
+  assert.equal(perInstance['relay-1']! + perInstance['relay-2']!, summary.http.requests, 'every request reached one instance');
+  for (const [id, n] of Object.entries(perInstance)) assert.ok(n >= 0.2 * summary.http.requests, `${id} answered ${n} of ${summary.http.requests}`);
+  const report = await readFile(join(run.runDir!, 'report.md'), 'utf8');
+  assert.match(report, /requests per relay instance \| relay-1 \d+, relay-2 \d+/);
+});
+
 test('an impossible threshold exits 1 and is recorded as failed', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'slo-'));
   const slo = join(dir, 'slo.yaml');

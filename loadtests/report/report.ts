@@ -1,14 +1,11 @@
-import { erlangCWaitSeconds } from './erlang-c.ts';
+import { queueingChart, queueingModel } from './queueing-model.ts';
 import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
-import type { Summary } from './summary.ts';
+import type { RunData, Summary } from './summary.ts';
 import { FAILOVER_MODE_LABELS } from '../../sim/relay/relay-config.ts';
 import type { SecondSample } from '../run/run-profile.ts';
 
-/** A finished run as the report sees it; rebuilt from summary.json and samples.ndjson.gz. */
-export interface RunData {
-  readonly summary: Summary;
-  readonly samples: readonly SecondSample[];
-}
+export { queueingModel };
+export type { RunData };
 
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v));
@@ -98,45 +95,6 @@ export function charts(run: RunData, compare?: RunData): ChartSpec[] {
     });
   }
   return list;
-}
-
-/** Measured mean queue wait against offered load, with the M/M/c (Erlang C) prediction overlaid. */
-export function queueingModel(
-  run: RunData,
-): { servers: number; serviceMs: number; points: { offered: number; measuredMs: number; predictedMs: number | null }[] } | undefined {
-  const servers = Number(run.summary.options['servers'] ?? 0);
-  const services = run.samples.flatMap((s) => (s.relay?.serviceMeanMs ? [[s.relay.serviceMeanMs, s.relay.dispatched] as const] : []));
-  const weight = services.reduce((n, [, w]) => n + w, 0);
-  if (!servers || !weight) return undefined;
-  const serviceMs = services.reduce((n, [ms, w]) => n + ms * w, 0) / weight;
-  const points = run.samples.flatMap((s) => {
-    if (s.relay?.queueWaitMeanMs === null || s.relay?.queueWaitMeanMs === undefined || s.http.sent === 0) return [];
-    const predicted = erlangCWaitSeconds(s.http.sent, serviceMs / 1000, servers);
-    return [{ offered: s.http.sent, measuredMs: s.relay.queueWaitMeanMs, predictedMs: predicted === null ? null : predicted * 1000 }];
-  });
-  return { servers, serviceMs, points };
-}
-
-function queueingChart(run: RunData): ChartSpec | undefined {
-  const model = queueingModel(run);
-  if (!model) return undefined;
-  const capacity = (model.servers / model.serviceMs) * 1000;
-  const curve: [number, number | null][] = [];
-  for (let i = 1; i <= 60; i++) {
-    const lambda = (capacity * i) / 60;
-    const w = erlangCWaitSeconds(lambda, model.serviceMs / 1000, model.servers);
-    curve.push([lambda, w === null ? null : Math.min(w * 1000, 5000)]);
-  }
-  return {
-    id: 'erlang-c',
-    title: `Queue wait vs offered load: measured vs M/M/c (c = ${model.servers}, S = ${model.serviceMs.toFixed(1)} ms)`,
-    xLabel: 'offered load (requests / s)',
-    yLabel: 'mean queue wait (ms)',
-    series: [
-      { name: 'measured (relay)', points: model.points.map((p) => [p.offered, p.measuredMs] as const), dots: true },
-      { name: 'Erlang C', points: curve },
-    ],
-  };
 }
 
 function summaryRows(s: Summary): [string, unknown][] {

@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import type { LatencySummaryMs } from '../drivers/latency-histogram.ts';
-import type { RunResult } from '../run/run-profile.ts';
+import type { RunResult, SecondSample } from '../run/run-profile.ts';
 import type { ThresholdResult } from '../run/thresholds.ts';
+
+/** A finished run as the report sees it; rebuilt from summary.json and samples.ndjson.gz. */
+export interface RunData {
+  readonly summary: Summary;
+  readonly samples: readonly SecondSample[];
+}
 
 /** summary.json (DESIGN 3.6). */
 export interface Summary {

@@ -72,6 +72,8 @@ export function relayConfigs(
       })),
       users: topology.users,
       instances: topology.relays,
+      // The service's connector → group assignment (an administrator's `move` changes it live).
+      assignments: Object.fromEntries(topology.groups.flatMap((g) => Array.from({ length: g.connectors }, (_, i) => [`${g.name}-${i + 1}`, g.name]))),
       serviceKeys,
       dispatch: topology.dispatch,
       heartbeat: topology.heartbeat,
@@ -108,6 +110,7 @@ export function connectorConfigs(
         id,
         group: group.name,
         slots: group.slots,
+        configRefreshMs: topology.configRefreshMs,
         relays,
         token: connectorToken,
         host,

@@ -9,9 +9,17 @@ import { FaultRequestError, LINK_ACTIONS, type FaultParams, type FaultRequest } 
 export interface FaultTargets {
   component(kind: 'connector' | 'relay' | 'backend', id: string): ComponentProcess | undefined;
   connectorsOfGroup(group: string): ComponentProcess[] | undefined;
-  connectors(): ComponentProcess[];
-  /** The topology's failover mode: how an update takes each connector down. */
+  all(kind: 'connector' | 'relay'): ComponentProcess[];
+  /** Records an administrator's move in the sim's own view of the groups. */
+  assign(connector: ComponentProcess, group: string): void;
+}
+
+/** The topology settings faults follow. */
+export interface FaultSettings {
+  /** How an update takes each connector down. */
   readonly failoverMode: FailoverMode;
+  /** How often connectors pull their configuration: when a move takes effect. */
+  readonly configRefreshMs: number;
 }
 
 export interface FaultResult {
@@ -28,21 +36,24 @@ export interface FaultResult {
 export class FaultInjector {
   readonly #targets: FaultTargets;
   readonly #log: EventLog;
+  readonly #settings: FaultSettings;
 
-  constructor(targets: FaultTargets, log: EventLog) {
+  constructor(targets: FaultTargets, log: EventLog, settings: FaultSettings) {
     this.#targets = targets;
     this.#log = log;
+    this.#settings = settings;
   }
 
   async inject(request: FaultRequest): Promise<FaultResult> {
     const { target } = request;
     if (target.kind === 'relay' && LINK_ACTIONS.has(request.action)) {
       this.#require('relay', target.name);
-      const connectors = this.#targets.connectors().filter((c) => c.state !== 'exited');
+      const connectors = this.#targets.all('connector').filter((c) => c.state !== 'exited');
       await Promise.all(connectors.map((c) => this.#linkFault(c, request, target.name)));
       return this.#record(request, `relay:${target.name}`, `on the links of ${connectors.length} connector(s)`);
     }
     if (request.action === 'update') return this.#update(target.name);
+    if (request.action === 'move') return this.#move(this.#require('connector', target.name), request.params.group);
     const component = target.kind === 'group' ? this.#pickMember(target.name, request.action) : this.#require(target.kind, target.name);
     const name = `${component.kind}:${component.id}`;
     if (LINK_ACTIONS.has(request.action)) {
@@ -81,8 +92,25 @@ export class FaultInjector {
       `group:${group}`,
       `${members.length} connector(s), one at a time`,
     );
-    void updateGroup(group, members, this.#targets.failoverMode, this.#log);
+    void updateGroup(group, members, this.#settings.failoverMode, this.#log);
     return result;
+  }
+
+  /**
+   * An administrator's move: every relay records the new assignment now; the connector serves the
+   * new group from its next configuration pull (the relay reports `connector-moved` then).
+   */
+  async #move(connector: ComponentProcess, group: string): Promise<FaultResult> {
+    if (!this.#targets.connectorsOfGroup(group)) throw new FaultRequestError(`no group "${group}" in this sim`);
+    const relays = this.#targets.all('relay').filter((r) => r.state === 'running');
+    await Promise.all(relays.map((relay) => relay.command({ action: 'assign', connector: connector.id, group })));
+    this.#targets.assign(connector, group);
+    const request = { action: 'move', target: { kind: 'connector', name: connector.id }, params: { group } } as const;
+    return this.#record(
+      request,
+      `connector:${connector.id}`,
+      `to group ${group}; serves it from its next configuration pull (every ${this.#settings.configRefreshMs} ms)`,
+    );
   }
 
   #record(request: FaultRequest, target: string, detail?: string): FaultResult {

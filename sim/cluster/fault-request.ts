@@ -2,7 +2,20 @@ import { z } from 'zod';
 import { formatZodError } from '../common/zod-errors.ts';
 import { SimError } from '../common/sim-error.ts';
 
-export const FAULT_ACTIONS = ['kill', 'terminate', 'pause', 'resume', 'restart', 'update', 'partition', 'heal', 'latency', 'bandwidth', 'reset'] as const;
+export const FAULT_ACTIONS = [
+  'kill',
+  'terminate',
+  'pause',
+  'resume',
+  'restart',
+  'update',
+  'move',
+  'partition',
+  'heal',
+  'latency',
+  'bandwidth',
+  'reset',
+] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 /** Actions on the link between a connector and a relay (through the connector's fault proxy). */
 export const LINK_ACTIONS: ReadonlySet<FaultAction> = new Set(['partition', 'heal', 'latency', 'bandwidth', 'reset']);
@@ -17,6 +30,8 @@ const PARAMS = {
   resume: z.strictObject({}),
   restart: z.strictObject({}),
   update: z.strictObject({}),
+  /** An administrator moves a connector to another group; it takes effect at the connector's next configuration pull. */
+  move: z.strictObject({ group: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a group name') }),
   partition: z.strictObject({}),
   heal: z.strictObject({}),
   latency: z.strictObject({
@@ -78,6 +93,9 @@ export function parseFaultRequest(body: unknown): FaultRequest {
   const schema = PARAMS[action as FaultAction];
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) throw new FaultRequestError(`bad params for ${action}:\n${formatZodError(parsed.error, 'params')}`);
+  if (action === 'move' && parsedTarget.kind !== 'connector') {
+    throw new FaultRequestError('move assigns one connector to another group: target connector:<id>, with params {group}');
+  }
   if (action === 'update' && parsedTarget.kind !== 'group') {
     throw new FaultRequestError('update rolls through a whole connector group, one connector at a time: target group:<name>');
   }

@@ -61,10 +61,11 @@ export class SimCluster {
         component: (kind, id) => this.#byKind(kind).find((c) => c.id === id),
         connectorsOfGroup: (group) =>
           this.topology.groups.some((g) => g.name === group) ? this.connectors.filter((c) => this.#groupOf.get(c) === group) : undefined,
-        connectors: () => this.connectors,
-        failoverMode: this.topology.failover.mode,
+        all: (kind) => this.#byKind(kind),
+        assign: (connector, group) => this.#groupOf.set(connector, group),
       },
       this.events,
+      { failoverMode: this.topology.failover.mode, configRefreshMs: this.topology.configRefreshMs },
     );
     this.#controlApi = new ControlApi(
       this.#host,

@@ -76,6 +76,8 @@ export const Topology = z
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
     requests: RequestSettings.strict().default(RequestSettings.parse({})),
+    /** How often connectors pull their configuration (group, apps); App Proxy documents "every few minutes". */
+    configRefreshMs: z.number().int().positive().default(120_000),
     /** `appproxy` (default): a dead connector's accepted requests are lost; `resilient`: replayed. */
     failover: FailoverSettings.strict().default(FailoverSettings.parse({})),
     /** Users the simulated identity provider knows. */

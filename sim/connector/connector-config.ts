@@ -5,9 +5,12 @@ import { z } from 'zod';
 export const ConnectorConfig = z.object({
   /** Defaults to the host name, so scaled container replicas get distinct ids. */
   id: z.string().min(1).default(hostname()),
+  /** The group it was installed into; the relays' assignment, learnt at each pull, decides. */
   group: z.string().min(1),
-  /** Concurrent requests this connector takes from each relay (App Proxy's default is 200). */
+  /** Concurrent requests this connector takes, from all relays together (App Proxy's default is 200). */
   slots: z.number().int().positive().default(200),
+  /** How often it pulls its configuration (its group and apps) from each relay; App Proxy: every few minutes. */
+  configRefreshMs: z.number().int().positive().default(120_000),
   version: z.string().default('0.1.0'),
   /** The relays' connector endpoints, e.g. http://127.0.0.1:8081. The connector dials every one. */
   relays: z.array(z.object({ id: z.string(), url: z.url() })).min(1),

@@ -55,6 +55,8 @@ export class Connector {
   readonly #ready: Promise<void>;
   #markReady!: () => void;
   #draining = false;
+  /** Pulls the configuration (group, apps) from every relay each `configRefreshMs`. */
+  #pulls: NodeJS.Timeout | undefined;
 
   constructor(config: ConnectorConfig, log: Logger) {
     this.#config = config;
@@ -116,6 +118,7 @@ export class Connector {
     } else {
       for (const route of this.#routes) this.#openLink(route);
     }
+    this.#pulls = setInterval(() => this.#links.forEach((link) => link.state === 'registered' && link.send({ type: 'pull' })), this.#config.configRefreshMs);
     return { metrics };
   }
 
@@ -189,6 +192,7 @@ export class Connector {
   }
 
   destroy(): void {
+    clearInterval(this.#pulls);
     this.#certificates?.close();
     for (const link of this.#links) void link.close();
     for (const request of this.#active.values()) request.abort.abort();

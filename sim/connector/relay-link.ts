@@ -3,7 +3,8 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import { WebSocket } from 'ws';
 import type { Logger } from '../common/logger.ts';
-import { CONTROL_PATH, DATA_HEADERS, SESSION_BIND_PATH } from '../protocol/data-plane-paths.ts';
+import { CONTROL_PATH } from '../protocol/data-plane-paths.ts';
+import { bindDataPlane, openDataPlane, openDataStream } from './data-plane-session.ts';
 import {
   decodeRelayMessage,
   encodeMessage,
@@ -23,10 +24,6 @@ export type LinkState = 'connecting' | 'registered' | 'closed';
 const HANDSHAKE_TIMEOUT_MS = 5000;
 const CLOSE_BOUND_MS = 1000;
 
-/** Matches the relay's windows so bulk transfers are not throttled by flow control. */
-const STREAM_WINDOW = 1 << 20;
-const SESSION_WINDOW = 16 << 20;
-
 export interface LinkEvents {
   dispatch(link: RelayLink, message: DispatchMessage): void;
   cancel(link: RelayLink, id: string): void;
@@ -44,6 +41,8 @@ export interface LinkEvents {
 export class RelayLink {
   readonly relayId: string;
   readonly apps = new Map<string, PublishedAppConfig>();
+  /** The group the relay assigns this connector (welcome, then each configuration pull). */
+  group = '';
   /** WebSocket tunnel settings from the relay's welcome. */
   tunnelSettings: WelcomeMessage['websocket'] = { maxMessageBytes: 16 << 20, keepaliveMs: 30_000, highWaterBytes: 1 << 20 };
   #state: LinkState = 'connecting';
@@ -98,8 +97,7 @@ export class RelayLink {
 
   /** Opens a data-plane stream to the relay; headers carry this link's data token. */
   openStream(headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
-    if (!this.#session || this.#session.destroyed) throw new Error('data plane is not connected');
-    return this.#session.request({ ...headers, [DATA_HEADERS.token]: this.#dataToken }, { endStream });
+    return openDataStream(this.#session, this.#dataToken, headers, endStream);
   }
 
   /**
@@ -143,17 +141,9 @@ export class RelayLink {
 
   #open(controlSocket: net.Socket, dataSocket: net.Socket): void {
     const scheme = this.#dialer.secure ? 'https' : 'http';
-    const session = http2.connect(`${scheme}://relay`, {
-      settings: { initialWindowSize: STREAM_WINDOW },
-      createConnection: () => dataSocket,
-    });
-    session.on('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
-    session.on('error', (err) => this.#log.debug({ err }, 'data-plane session error'));
-    session.on('close', () => this.#lost(session));
+    const { keepaliveMs } = this.tunnelSettings;
+    const session = openDataPlane(dataSocket, { secure: this.#dialer.secure, keepaliveMs, log: this.#log, onClose: () => this.#lost(session) });
     this.#session = session;
-    // Keepalive on the data-plane hop too (the control channel has the relay's heartbeat).
-    const keepalive = setInterval(() => !session.destroyed && session.ping(() => undefined), this.tunnelSettings.keepaliveMs || 30_000);
-    session.once('close', () => clearInterval(keepalive));
 
     const ws = new WebSocket(`${scheme.replace('http', 'ws')}://relay${CONTROL_PATH}`, {
       headers: { authorization: `Bearer ${this.#config.token}` },
@@ -183,15 +173,12 @@ export class RelayLink {
     this.#ws = ws;
   }
 
-  /** Shows our data token on the HTTP/2 session at once, so the relay counts it as authenticated. */
-  #bindDataPlane(): void {
-    try {
-      const stream = this.openStream({ ':method': 'GET', ':path': SESSION_BIND_PATH }, true);
-      stream.on('error', (err) => this.#log.debug({ err }, 'data-plane bind failed'));
-      stream.resume();
-    } catch (err) {
-      this.#log.debug({ err }, 'data plane not connected at welcome');
-    }
+  /** The group the relay says we serve, and its apps: at the welcome, then at each configuration pull. */
+  #configure(group: string, apps: readonly PublishedAppConfig[]): void {
+    if (group !== this.group) this.#log.info({ group, previous: this.group || undefined }, 'serving connector group');
+    this.group = group;
+    this.apps.clear();
+    for (const app of apps) this.apps.set(app.name, app);
   }
 
   #onMessage(raw: string): void {
@@ -206,17 +193,18 @@ export class RelayLink {
     switch (message.type) {
       case 'welcome':
         this.#dataToken = message.dataToken;
-        this.apps.clear();
-        for (const app of message.apps) this.apps.set(app.name, app);
+        this.#configure(message.group, message.apps);
         this.tunnelSettings = message.websocket;
         this.#heartbeat = message.heartbeat;
         this.#state = 'registered';
         this.#problem = undefined;
         this.#backoff.connected();
-        this.#bindDataPlane();
+        bindDataPlane(this.#session, this.#dataToken, this.#log);
         this.#log.info({ apps: message.apps.length }, 'registered with relay');
         this.#events.registered(this);
         return;
+      case 'config':
+        return this.#configure(message.group, message.apps);
       case 'dispatch':
         return this.#events.dispatch(this, message);
       case 'cancel':

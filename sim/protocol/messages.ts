@@ -35,8 +35,10 @@ const Fail = z.object({
   detail: z.string().max(500),
 });
 const Drain = z.object({ type: z.literal('drain') });
+/** Configuration pull, every `configRefreshMs` (v3): the relay answers `config`. */
+const Pull = z.object({ type: z.literal('pull') });
 
-export const ConnectorMessage = z.discriminatedUnion('type', [Hello, Accept, Reject, Ready, Fail, Drain]);
+export const ConnectorMessage = z.discriminatedUnion('type', [Hello, Accept, Reject, Ready, Fail, Drain, Pull]);
 export type ConnectorMessage = z.infer<typeof ConnectorMessage>;
 export type HelloMessage = z.infer<typeof Hello>;
 
@@ -55,6 +57,8 @@ const Welcome = z.object({
   /** Bearer for this connector's data-plane streams; binds them to this control channel. */
   dataToken: z.string(),
   heartbeat: z.object({ intervalMs: z.number().int().positive(), missed: z.number().int().positive() }),
+  /** The group the service assigns this connector (v3): the relay decides, not the connector. */
+  group: z.string(),
   apps: z.array(AppConfig),
   /** How the connector runs its side of WebSocket tunnels. */
   websocket: z.object({
@@ -76,9 +80,11 @@ const Dispatch = z.object({
   deadline: z.number(),
 });
 const Cancel = z.object({ type: z.literal('cancel'), id: RequestId, reason: z.string() });
+/** The answer to a configuration pull (v3): the connector's group now, and that group's apps. */
+const Config = z.object({ type: z.literal('config'), group: z.string(), apps: z.array(AppConfig) });
 const ErrorMessage = z.object({ type: z.literal('error'), code: z.enum(PROTOCOL_ERROR_CODES), detail: z.string() });
 
-export const RelayMessage = z.discriminatedUnion('type', [Welcome, Dispatch, Cancel, ErrorMessage]);
+export const RelayMessage = z.discriminatedUnion('type', [Welcome, Config, Dispatch, Cancel, ErrorMessage]);
 export type RelayMessage = z.infer<typeof RelayMessage>;
 export type WelcomeMessage = z.infer<typeof Welcome>;
 export type DispatchMessage = z.infer<typeof Dispatch>;

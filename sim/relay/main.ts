@@ -8,6 +8,6 @@ await runComponent({
   async start(config, log, report) {
     const relay = new Relay(config, log.child({ relay: config.id }), report);
     const ports = await relay.start();
-    return { ports: { ...ports }, ready: Promise.resolve(), close: () => relay.close() };
+    return { ports: { ...ports }, ready: Promise.resolve(), close: () => relay.close(), command: (c) => relay.command(c) };
   },
 });

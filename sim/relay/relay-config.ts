@@ -144,6 +144,8 @@ export const RelayConfig = z.object({
   limits: RelayLimits.default({ appRps: null, tenantRps: null }),
   /** Users the simulated identity provider knows. */
   users: z.array(z.string()).default([]),
+  /** Which group the service assigns each connector, by id; a connector not named keeps the group its hello names. */
+  assignments: z.record(z.string(), z.string()).default({}),
   /** Relay instances of the service: each enforces 1/instances of `limits` (throttle.ts). */
   instances: z.number().int().min(1).default(1),
   /** The service's shared cookie and token keys (every instance holds the same); absent: this relay draws its own. */

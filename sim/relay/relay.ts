@@ -30,10 +30,13 @@ export class Relay {
   readonly #ops: OpsServer;
   readonly #public: PublicServer;
   readonly #heartbeats: HeartbeatMonitor;
+  /** The service's connector → group assignment; `move` (a controller command) changes it. */
+  readonly #assignments: Map<string, string>;
 
   /** @param report timeline events for the sim controller (connectors registered, declared dead) */
   constructor(config: RelayConfig, log: Logger, report: (action: string, target: string, detail?: string) => void = () => undefined) {
     this.#config = config;
+    this.#assignments = new Map(Object.entries(config.assignments));
     const channels = new ChannelRegistry<ControlChannel>();
     this.metrics = new RelayMetrics(config.groups, () => channels.all());
     for (const group of config.groups) {
@@ -53,6 +56,7 @@ export class Relay {
       heartbeats: this.#heartbeats,
       dispatcher: (group) => this.#dispatchers.get(group),
       appsOfGroup: (group) => this.#appsOfGroup(group),
+      assignedGroup: (connectorId) => this.#assignments.get(connectorId),
       report,
     };
     this.#endpoint = new ConnectorEndpoint(this.#ctx);
@@ -74,6 +78,18 @@ export class Relay {
     for (const channel of this.#ctx.channels.all()) channel.terminate();
     this.#public.destroy();
     await Promise.all([this.#public.close(), this.#endpoint.close(), this.#ops.close()]);
+  }
+
+  /**
+   * A command from the sim controller: `{action: 'assign', connector, group}` records an
+   * administrator's move; the connector learns it at its next configuration pull.
+   */
+  async command(command: unknown): Promise<unknown> {
+    const { action, connector, group } = (command ?? {}) as Record<string, unknown>;
+    if (action !== 'assign' || typeof connector !== 'string' || typeof group !== 'string') throw new Error(`unknown relay command ${JSON.stringify(command)}`);
+    if (!this.#dispatchers.has(group)) throw new Error(`no group "${group}" on ${this.#config.id}`);
+    this.#assignments.set(connector, group);
+    return { connector, group };
   }
 
   #appsOfGroup(group: string): PublishedAppConfig[] {

@@ -23,6 +23,8 @@ export interface ChannelDeps<C extends RegisteredChannel & DispatchTarget<Dispat
   readonly heartbeats: HeartbeatMonitor;
   dispatcher(group: string): GroupDispatcher<DispatchedWork, C> | undefined;
   appsOfGroup(group: string): PublishedAppConfig[];
+  /** The group the service assigns a connector (topology, or an administrator's move); undefined if none. */
+  assignedGroup(connectorId: string): string | undefined;
   /** Tells the sim controller's timeline about connector state changes the relay sees. */
   report(action: string, target: string, detail?: string): void;
 }

@@ -12,14 +12,14 @@ export interface HelloContext {
 }
 
 /** Throws the protocol violation a hello commits, if any: version, identity, group, impostor. */
-export function checkHello(hello: HelloMessage, context: HelloContext): void {
+export function checkHello(hello: HelloMessage, group: string, context: HelloContext): void {
   if (hello.v !== PROTOCOL_VERSION) {
     throw new ProtocolError('unsupported_version', `protocol v${hello.v} is not supported; this relay speaks v${PROTOCOL_VERSION}`);
   }
   if (context.certifiedId !== undefined && hello.connectorId !== context.certifiedId) {
     throw new ProtocolError('unauthorized', `hello names connector ${hello.connectorId}, but its certificate is for ${context.certifiedId}`);
   }
-  if (!context.groupExists) throw new ProtocolError('unexpected_message', `unknown connector group "${hello.group}"`);
+  if (!context.groupExists) throw new ProtocolError('unexpected_message', `unknown connector group "${group}"`);
   if (context.connectedInstance !== undefined && context.connectedInstance !== hello.instance) {
     // Another process claims a connector id that is connected: an impostor (or a twin started by
     // mistake). It gets no traffic; the real connector keeps its channels.
@@ -30,8 +30,13 @@ export function checkHello(hello: HelloMessage, context: HelloContext): void {
   }
 }
 
-/** The welcome a registered connector gets: its data token, heartbeat, apps and tunnel settings. */
-export function welcome(config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>, dataToken: string, apps: PublishedAppConfig[]): RelayMessage {
+/** The welcome a registered connector gets: its data token, heartbeat, the group it serves and its apps, tunnel settings. */
+export function welcome(
+  config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocket'>,
+  dataToken: string,
+  group: string,
+  apps: PublishedAppConfig[],
+): RelayMessage {
   const { maxMessageBytes, keepaliveMs, highWaterBytes } = config.websocket;
   return {
     type: 'welcome',
@@ -39,6 +44,7 @@ export function welcome(config: Pick<RelayConfig, 'id' | 'heartbeat' | 'websocke
     relayId: config.id,
     dataToken,
     heartbeat: config.heartbeat,
+    group,
     apps,
     websocket: { maxMessageBytes, keepaliveMs, highWaterBytes },
   };

@@ -11,7 +11,7 @@ import { ChannelSessions } from './channel-sessions.ts';
 import type { DispatchTarget } from '../dispatch/group-dispatcher.ts';
 import { HeldWork } from './held-work.ts';
 import type { DispatchedWork, WorkOwner } from '../dispatch/dispatched-work.ts';
-import type { Heartbeating } from './heartbeat-monitor.ts';
+import { ChannelLiveness } from './channel-liveness.ts';
 import type { ChannelDeps } from './channel-deps.ts';
 
 export type ChannelState = 'handshake' | 'active' | 'draining' | 'closed';
@@ -27,7 +27,7 @@ export type ChannelEndReason = 'closed' | 'heartbeat' | 'protocol_error' | 'shut
  * It owns the requests dispatched to that connector until they finish; their ids are honoured on
  * the data plane only for this channel.
  */
-export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner, Heartbeating {
+export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner {
   readonly dataToken = randomBytes(18).toString('base64url');
   readonly #held = new HeldWork();
   /** Everything dispatched to this connector and not over: requests and WebSocket sessions. */
@@ -35,14 +35,15 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   readonly released = this.#held.released;
   #state: ChannelState = 'handshake';
   #hello: HelloMessage | undefined;
-  #lastPong = Date.now();
+  /** The group the relay says this connector serves (its assignment; a pull may move it). */
+  #group = '';
+  readonly #liveness: ChannelLiveness;
   #unwatch: (() => void) | undefined;
   /** This connector's HTTP/2 data-plane sessions; they die with the channel. */
   readonly #sessions: ChannelSessions;
   readonly #ws: WebSocket;
   readonly #ctx: ChannelDeps<ControlChannel>;
   #log: Logger;
-
   /** With mutual TLS, the connector id its certificate proves; hello must name the same. */
   readonly #certifiedId: string | undefined;
 
@@ -53,7 +54,10 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#ctx = ctx;
     this.#log = ctx.log;
     ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
-    ws.on('pong', () => (this.#lastPong = Date.now()));
+    this.#liveness = new ChannelLiveness(ws, (since) => {
+      this.#log.warn({ missed: ctx.config.heartbeat.missed }, 'connector missed heartbeats; declaring it dead');
+      this.terminate('heartbeat', since);
+    });
     ws.on('close', () => this.#onClosed('closed', Date.now()));
     ws.on('error', (err) => this.#log.warn({ err }, 'control channel error'));
   }
@@ -63,7 +67,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   }
 
   get group(): string {
-    return this.#hello?.group ?? '';
+    return this.#group;
   }
 
   /** The connector process behind this channel (its hello's `instance`). */
@@ -90,19 +94,6 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   /** The connector has no slot left for this relay (see HeldWork). */
   get full(): boolean {
     return this.#held.full;
-  }
-
-  get lastPong(): number {
-    return this.#lastPong;
-  }
-
-  ping(): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.ping();
-  }
-
-  declareDead(since: number): void {
-    this.#log.warn({ missed: this.#ctx.config.heartbeat.missed }, 'connector missed heartbeats; declaring it dead');
-    this.terminate('heartbeat', since);
   }
 
   assign(work: DispatchedWork): void {
@@ -171,8 +162,12 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
         return this.#ctx.dispatcher(this.group)?.pump();
       case 'fail':
         return this.#owned(message.id)?.reject(new RelayError(message.code, message.detail));
+      case 'pull':
+        return this.#onPull();
       case 'drain':
-        return this.#onDrain();
+        if (this.#state !== 'active') return;
+        this.#state = 'draining';
+        return this.#log.info({ inflight: this.inflight.size }, 'connector draining');
     }
   }
 
@@ -185,18 +180,21 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
 
   #onHello(hello: HelloMessage): void {
     if (this.#state !== 'handshake') throw new ProtocolError('unexpected_message', 'hello sent twice');
-    const dispatcher = this.#ctx.dispatcher(hello.group);
+    // The service's assignment decides the group; a connector it has none for keeps the one it names.
+    const group = this.#ctx.assignedGroup(hello.connectorId) ?? hello.group;
+    const dispatcher = this.#ctx.dispatcher(group);
     const connectedInstance = this.#ctx.channels.instanceOf(hello.connectorId);
-    checkHello(hello, { certifiedId: this.#certifiedId, groupExists: dispatcher !== undefined, connectedInstance });
+    checkHello(hello, group, { certifiedId: this.#certifiedId, groupExists: dispatcher !== undefined, connectedInstance });
     this.#hello = hello;
+    this.#group = group;
     this.#state = 'active';
-    this.#log = this.#ctx.log.child({ connector: hello.connectorId, group: hello.group });
+    this.#log = this.#ctx.log.child({ connector: hello.connectorId });
     this.#ctx.channels.register(this);
-    this.#send(welcome(this.#ctx.config, this.dataToken, this.#ctx.appsOfGroup(hello.group)));
-    this.#lastPong = Date.now();
-    this.#unwatch = this.#ctx.heartbeats.watch(this);
+    this.#send(welcome(this.#ctx.config, this.dataToken, group, this.#ctx.appsOfGroup(group)));
+    this.#liveness.restart();
+    this.#unwatch = this.#ctx.heartbeats.watch(this.#liveness);
     dispatcher!.addConnector(this);
-    this.#log.info({ slots: hello.slots }, 'connector registered');
+    this.#log.info({ slots: hello.slots, group }, 'connector registered');
     this.#ctx.report('connector-registered', `connector:${hello.connectorId}`, `on ${this.#ctx.config.id}`);
   }
 
@@ -212,10 +210,21 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#ctx.dispatcher(this.group)?.requeue(request);
   }
 
-  #onDrain(): void {
-    if (this.#state !== 'active') return;
-    this.#state = 'draining';
-    this.#log.info({ inflight: this.inflight.size }, 'connector draining');
+  /**
+   * A configuration pull (every `configRefreshMs`): the answer names the group the service assigns
+   * now. An administrator's move takes effect here, as on App Proxy: no new work of the old group,
+   * while the requests in flight finish.
+   */
+  #onPull(): void {
+    const group = this.#ctx.assignedGroup(this.connectorId) ?? this.#group;
+    if (group !== this.#group && this.#state === 'active' && this.#ctx.dispatcher(group)) {
+      const detail = `from ${this.#group} to ${group} at its configuration pull, by ${this.#ctx.config.id}; ${this.#held.requests} requests in flight finish`;
+      this.#ctx.dispatcher(this.#group)?.removeConnector(this);
+      this.#group = group;
+      this.#ctx.dispatcher(group)!.addConnector(this);
+      this.#ctx.report('connector-moved', `connector:${this.connectorId}`, detail);
+    }
+    this.#send({ type: 'config', group: this.#group, apps: this.#ctx.appsOfGroup(this.#group) });
   }
 
   /**

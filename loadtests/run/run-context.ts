@@ -9,6 +9,7 @@ import { SimError } from '../../sim/common/sim-error.ts';
 import { ControlClient } from '../../sim/cluster/control-client.ts';
 import type { TopologyView } from '../../sim/cluster/topology-view.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
+import { behindDistance } from '../../sim/faults/distance.ts';
 
 export class TargetUnreachableError extends SimError<'target_unreachable'> {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
@@ -48,11 +49,15 @@ export async function embeddedTarget(
   await cluster.start();
   const view = cluster.view();
   const relay = view.relays[0]!;
+  // The user ↔ relay hop (topology network.users) is applied here, client side, through a proxy per instance.
+  const users = topology.network.users;
+  const fronts = users ? await Promise.all(view.relays.map((r) => behindDistance(r.publicUrl, users))) : [];
+  const instances = fronts.length ? fronts.map((f) => f.url) : view.relays.map((r) => new URL(r.publicUrl));
   return {
     url: relay.publicUrl,
-    origin: new URL(relay.publicUrl),
+    origin: instances[0]!,
     // Users spread over every relay instance, per connection, as a network load balancer spreads them.
-    instances: view.relays.map((r) => new URL(r.publicUrl)),
+    instances,
     ca: view.tls?.caCertificatePem,
     hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
     controlUrl: view.controlUrl,
@@ -60,7 +65,10 @@ export async function embeddedTarget(
     failoverMode: view.failoverMode,
     connectorMetricsUrls: view.connectors.map((c) => c.metricsUrl),
     componentMetrics: [...view.relays, ...view.connectors, ...view.backends].map((c) => ({ id: c.id, url: c.metricsUrl })),
-    close: () => cluster.close(),
+    close: async () => {
+      await Promise.all(fronts.map((f) => f.close()));
+      await cluster.close();
+    },
   };
 }
 

@@ -116,6 +116,7 @@ export function connectorConfigs(
         host,
         metricsPort: ports.connectorMetrics(index++),
         ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
+        network: { relays: topology.network.sites[group.name], backends: topology.network.backends },
         ...(pki && {
           tls: {
             caCertificatePem: pki.ca.certificatePem,

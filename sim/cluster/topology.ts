@@ -6,6 +6,7 @@ import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, FailoverSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
 import { SimError } from '../common/sim-error.ts';
+import { Hop } from '../faults/distance.ts';
 
 /** `sim/topologies/default.yaml`: what `npm run sim` and `npm run load` start without --topology. */
 export const DEFAULT_TOPOLOGY_PATH = fileURLToPath(new URL('../topologies/default.yaml', import.meta.url));
@@ -76,6 +77,12 @@ export const Topology = z
     heartbeat: HeartbeatSettings.strict().default(HeartbeatSettings.parse({})),
     websocket: WebSocketSettings.strict().default(WebSocketSettings.parse({})),
     requests: RequestSettings.strict().default(RequestSettings.parse({})),
+    /**
+     * Distance, from start: App Proxy's three hops. `users`: user ↔ relay region (applied by the
+     * load rig, client side); `sites`: relay ↔ each group's site, by group name (on every connector
+     * link); `backends`: connector ↔ backend. Each is {rttMs, jitterMs?, bandwidthKBps?}.
+     */
+    network: z.strictObject({ users: Hop.optional(), sites: z.record(Name, Hop).default({}), backends: Hop.optional() }).default({ sites: {} }),
     /** How often connectors pull their configuration (group, apps); App Proxy documents "every few minutes". */
     configRefreshMs: z.number().int().positive().default(120_000),
     /** `appproxy` (default): a dead connector's accepted requests are lost; `resilient`: replayed. */
@@ -125,6 +132,10 @@ export const Topology = z
       const known = kind === 'group' ? groups : kind === 'backend' ? backends : kind === 'relay' ? relayIds : kind === 'connector' ? connectorIds : [];
       if (name && !known.includes(name)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `no ${kind} "${name}" in this topology` });
     });
+    for (const site of Object.keys(topology.network.sites)) {
+      if (!groups.includes(site))
+        ctx.addIssue({ code: 'custom', path: ['network', 'sites', site], message: `no group "${site}" (groups: ${groups.join(', ')})` });
+    }
     if (topology.certificates.renewAfter >= topology.certificates.lifetime) {
       ctx.addIssue({
         code: 'custom',

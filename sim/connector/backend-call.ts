@@ -22,6 +22,8 @@ export interface BackendCallContext {
   readonly agent: http.Agent;
   readonly metrics: ConnectorMetrics;
   readonly signal: AbortSignal;
+  /** Where to dial a backend URL (through the connector↔backend distance, when set); the URL itself if absent. */
+  readonly route?: (url: URL) => Promise<URL>;
 }
 
 /**
@@ -32,10 +34,11 @@ export interface BackendCallContext {
  */
 export async function callBackend(ctx: BackendCallContext, message: DispatchMessage, app: PublishedAppConfig): Promise<number> {
   const target = backendUrl(app, message.path);
+  const via = ctx.route ? await ctx.route(target) : target;
   const backendReq = http.request({
     agent: ctx.agent,
-    hostname: target.hostname,
-    port: target.port,
+    hostname: via.hostname,
+    port: via.port,
     method: message.method,
     path: target.pathname + target.search,
     headers: [...message.headers, 'host', target.host],

@@ -16,14 +16,16 @@ export type TunnelSettings = WelcomeMessage['websocket'];
  * accepted opens the tunnel stream to the relay, which then completes the user's handshake. A
  * backend refusal (403, 404, ...) goes back as an ordinary response. Resolves when the session ends.
  */
-export function openBackendTunnel(
+export async function openBackendTunnel(
   ctx: BackendCallContext,
   message: DispatchMessage,
   app: PublishedAppConfig,
   settings: TunnelSettings,
 ): Promise<BridgeOutcome | number> {
   const { headers, protocols } = handshakeHeaders(message.headers, backendUrl(app, '/').host);
-  const url = backendUrl(app, message.path);
+  const target = backendUrl(app, message.path);
+  const url = ctx.route ? await ctx.route(target) : target;
+  if (ctx.signal.aborted) throw new Error('cancelled before the backend was dialled');
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const backend = new WebSocket(url, protocols, {
     headers,

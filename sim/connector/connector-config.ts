@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/messages.ts';
 import { z } from 'zod';
+import { Hop } from '../faults/distance.ts';
 
 export const ConnectorConfig = z.object({
   /** Defaults to the host name, so scaled container replicas get distinct ids. */
@@ -33,6 +34,11 @@ export const ConnectorConfig = z.object({
     .url()
     .refine((url) => /^http:\/\/[^/@]+:\d+\/?$/.test(url), { message: 'outboundProxy must be http://host:port (proxy credentials are not supported)' })
     .optional(),
+  /**
+   * Persistent distance (topology `network`): `relays` on every link to a relay (through its fault
+   * proxy, so it needs `faultProxy`), `backends` on every backend connection.
+   */
+  network: z.object({ relays: Hop.optional(), backends: Hop.optional() }).default({}),
   /** Bound on one connection attempt to a relay (TCP, CONNECT and TLS together). */
   dialTimeoutMs: z.number().int().positive().default(5000),
   /**

@@ -46,7 +46,7 @@ export class Connector {
   /** With TLS: registration and renewal of this connector's client certificate. */
   #certificates: CertificateKeeper | undefined;
   readonly #events: LinkEvents;
-  readonly #faults = new LinkFaults();
+  readonly #faults: LinkFaults;
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
@@ -61,6 +61,7 @@ export class Connector {
   constructor(config: ConnectorConfig, log: Logger) {
     this.#config = config;
     this.#log = log;
+    this.#faults = new LinkFaults(config.network);
     this.metrics = new ConnectorMetrics(() => this.#links);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
@@ -211,7 +212,8 @@ export class Connector {
     const abort = new AbortController();
     this.#active.set(message.id, { link, kind: message.kind, abort });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal };
+    const route = (url: URL) => this.#faults.backendRoute(url);
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

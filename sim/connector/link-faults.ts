@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FaultProxy } from '../faults/fault-proxy.ts';
-import { ToxicSpec, installable } from '../faults/toxics.ts';
+import { ToxicSpec, installable, type Toxic } from '../faults/toxics.ts';
+import { distanceToxics, type Hop } from '../faults/distance.ts';
 import { SimError } from '../common/sim-error.ts';
 import { formatZodError } from '../common/zod-errors.ts';
 
@@ -27,13 +28,43 @@ export class LinkCommandError extends SimError<'bad_link_command'> {
  */
 export class LinkFaults {
   readonly #proxies = new Map<string, FaultProxy>();
+  /** The relay hop's distance (topology `network.sites`): installed from the start, kept through `heal`. */
+  readonly #distance: readonly Toxic[];
+  /** Proxies in front of backends (topology `network.backends`), by backend origin; no live faults go to them. */
+  readonly #backends = new Map<string, { proxy: FaultProxy; url: Promise<string> }>();
+  readonly #backendDistance: readonly Toxic[];
+
+  constructor(distance: { relays?: Hop | undefined; backends?: Hop | undefined } = {}) {
+    this.#distance = distance.relays ? distanceToxics(distance.relays) : [];
+    this.#backendDistance = distance.backends ? distanceToxics(distance.backends) : [];
+  }
 
   /** Starts a proxy in front of `relayUrl`; resolves with the URL the connector should dial. */
   async front(relayId: string, relayUrl: string): Promise<string> {
     const target = new URL(relayUrl);
     const proxy = new FaultProxy({ host: target.hostname, port: Number(target.port) });
+    for (const toxic of this.#distance) proxy.addToxic(toxic);
     this.#proxies.set(relayId, proxy);
     return proxy.start();
+  }
+
+  /**
+   * Where to dial a backend: through a proxy carrying the connector↔backend distance, started on
+   * first use for each backend origin; the URL itself when no distance is set.
+   */
+  async backendRoute(target: URL): Promise<URL> {
+    if (this.#backendDistance.length === 0) return target;
+    let front = this.#backends.get(target.origin);
+    if (!front) {
+      const proxy = new FaultProxy({ host: target.hostname, port: Number(target.port || 80) });
+      for (const toxic of this.#backendDistance) proxy.addToxic(toxic);
+      this.#backends.set(target.origin, (front = { proxy, url: proxy.start() }));
+    }
+    const via = new URL(await front.url);
+    const routed = new URL(target);
+    routed.hostname = via.hostname;
+    routed.port = via.port;
+    return routed;
   }
 
   async apply(raw: unknown): Promise<unknown> {
@@ -44,7 +75,7 @@ export class LinkFaults {
     const proxies = this.#select(command.relay);
     for (const proxy of proxies) {
       if (command.action === 'partition') proxy.partition();
-      else if (command.action === 'heal') proxy.clear();
+      else if (command.action === 'heal') this.#heal(proxy);
       else if (command.action === 'add-toxic') proxy.addToxic(installable(command.toxic));
       else proxy.removeToxic(command.name);
     }
@@ -52,7 +83,14 @@ export class LinkFaults {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#proxies.values()].map((p) => p.close()));
+    const backends = [...this.#backends.values()].map((b) => b.proxy);
+    await Promise.all([...this.#proxies.values(), ...backends].map((p) => p.close()));
+  }
+
+  /** Undoes every live fault; the distance of the topology stays. */
+  #heal(proxy: FaultProxy): void {
+    proxy.clear();
+    for (const toxic of this.#distance) proxy.addToxic(toxic);
   }
 
   #select(relay: string | undefined): FaultProxy[] {

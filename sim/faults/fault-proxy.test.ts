@@ -91,3 +91,24 @@ test('toxicity 0 never applies', async (t) => {
   await until(() => received().toString() === 'free');
   socket.destroy();
 });
+
+test('latency delays each byte without capping throughput: 4 MiB through 100 ms each way arrive in far less than 100 ms per chunk', async (t) => {
+  const proxy = new FaultProxy(upstream);
+  t.after(() => proxy.close());
+  for (const stream of ['upstream', 'downstream'] as const) {
+    proxy.addToxic(installable({ type: 'latency', stream, toxicity: 1, attributes: { latency: 100, jitter: 0 } }));
+  }
+  const { socket, received } = await connect(proxy);
+  const payload = Buffer.alloc(4 * 1024 * 1024, 7);
+  const begun = Date.now();
+  for (let offset = 0; offset < payload.length; offset += 16 * 1024) socket.write(payload.subarray(offset, offset + 16 * 1024));
+  await until(() => received().length >= 16 * 1024, 5000);
+  const firstMs = Date.now() - begun;
+  await until(() => received().length === payload.length, 10_000);
+  const allMs = Date.now() - begun;
+  assert.ok(firstMs >= 190, `the first bytes came back after ${firstMs} ms (one 200 ms round trip)`);
+  // A stop-and-wait delay of 100 ms per chunk would take tens of seconds for hundreds of chunks.
+  assert.ok(allMs < 2000, `all 4 MiB came back after ${allMs} ms`);
+  assert.ok(received().equals(payload), 'every byte, in order');
+  socket.destroy();
+});

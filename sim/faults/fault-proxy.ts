@@ -1,7 +1,9 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import { closeServer, listen } from '../common/listen.ts';
+import { DelayLine } from './delay-line.ts';
 import type { Toxic, ToxicDirection } from './toxics.ts';
 
 /** A proxied connection: the dialling side, the far side, and which toxics apply to it. */
@@ -131,24 +133,33 @@ export class FaultProxy {
 
   /** Moves one direction's bytes through the gate and the toxics, with backpressure throughout. */
   async #pump(link: Link, from: net.Socket, to: net.Socket, direction: ToxicDirection): Promise<void> {
+    // Latency is a delay line (reading goes on behind a delayed chunk); the other toxics are stages.
+    const line = new DelayLine(to, () => this.#partition?.promise);
     try {
       for await (const chunk of from as AsyncIterable<Buffer>) {
         if (this.#partition) await this.#partition.promise;
+        const readAt = performance.now();
         let pieces: Buffer[] = [chunk];
+        let delayMs = 0;
         for (const installed of this.#toxics.values()) {
           if (installed.toxic.stream !== direction || !link.applies.get(installed.toxic.name)) continue;
-          pieces = await applyToxic(installed, pieces, link, direction);
+          if (installed.toxic.type === 'latency') delayMs += latencyOf(installed.toxic.attributes);
+          else pieces = await applyToxic(installed, pieces, link, direction);
         }
-        for (const piece of pieces) {
-          if (to.destroyed) return;
-          if (!to.write(piece)) await once(to, 'drain');
-        }
+        if (to.destroyed) return;
+        await line.push(pieces, readAt + delayMs);
       }
+      await line.flush();
       to.end();
     } catch {
       to.destroy();
     }
   }
+}
+
+/** One chunk's delay from a latency toxic: latency ± jitter, never negative. */
+function latencyOf(attributes: { latency: number; jitter: number }): number {
+  return Math.max(0, attributes.latency + attributes.jitter * (Math.random() * 2 - 1));
 }
 
 /** Runs the pieces of one chunk through one toxic; resolves with what passes on. */
@@ -158,11 +169,8 @@ async function applyToxic(installed: Installed, pieces: Buffer[], link: Link, di
   const size = pieces.reduce((n, p) => n + p.length, 0);
   const wait = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
   switch (toxic.type) {
-    case 'latency': {
-      const jitter = toxic.attributes.jitter * (Math.random() * 2 - 1);
-      await wait(Math.max(0, toxic.attributes.latency + jitter));
-      return pieces;
-    }
+    case 'latency':
+      return pieces; // a delay line in #pump
     case 'bandwidth':
       await wait((size / (toxic.attributes.rate * 1024)) * 1000);
       return pieces;

@@ -155,6 +155,21 @@ test('bad usage and an unreachable target exit 2 with a message', async () => {
   const unreachable = await runLoadCli(['get', '--target', 'http://127.0.0.1:9', '--duration', '1s']);
   assert.equal(unreachable.code, 2);
   assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:9/);
+  const badMode = await runLoadCli(['failover', '--failover', 'kind']);
+  assert.equal(badMode.code, 2);
+  assert.match(badMode.stderr, /--failover must be appproxy or resilient; got kind/);
+  const modeOfRunningSim = await runLoadCli(['get', '--failover', 'resilient', '--target', 'http://127.0.0.1:9']);
+  assert.equal(modeOfRunningSim.code, 2);
+  assert.match(modeOfRunningSim.stderr, /a running sim's is in its topology/);
+});
+
+test('--failover resilient runs the embedded sim in that mode, and the summary and report say it is not App Proxy', async () => {
+  const run = await runLoadCli(['get', '--failover', 'resilient', '--duration', '2s', '--rate', '20', '--metrics-port', '0']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /failover mode: resilient \(a retrying relay, NOT App Proxy/);
+  const summary = JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')) as { failoverMode: string };
+  assert.equal(summary.failoverMode, 'resilient');
+  assert.match(await readFile(join(run.runDir!, 'report.md'), 'utf8'), /failover mode \| resilient \(a retrying relay, NOT App Proxy/);
 });
 
 test('the failover profile (appproxy mode by default) runs end to end; its figures agree with the sim events; every failure is a counted loss', async () => {

@@ -27,6 +27,12 @@ export function connectorGroups(): DashboardBuilder {
       ]),
     )
     .withPanel(
+      timeseries(g, 'Wait for a virtual CPU (capacity model)', 's', [
+        { expr: quantile(0.99, 'connector_cpu_wait_seconds', ['instance_id'], connectorSide), legend: 'p99 {{instance_id}}' },
+        { expr: `sum by (instance_id) (${rate(`connector_cpu_late_total${connectorSide}`)})`, legend: 'host behind the model {{instance_id}}' },
+      ]),
+    )
+    .withPanel(
       timeseries(g, 'Requests served by code', 'reqps', [
         { expr: `sum by (instance_id, code) (${rate(`connector_requests_total${connectorSide}`)})`, legend: '{{instance_id}} {{code}}' },
       ]),

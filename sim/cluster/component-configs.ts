@@ -1,3 +1,4 @@
+import { resolveCapacity } from '../connector/capacity-model.ts';
 import type { ServiceKeys } from '../relay/auth/service-keys.ts';
 import type { z } from 'zod';
 import type { BackendConfig as BackendConfigSchema } from '../backend/backend-config.ts';
@@ -117,6 +118,7 @@ export function connectorConfigs(
         metricsPort: ports.connectorMetrics(index++),
         ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
         network: { relays: topology.network.sites[group.name], backends: topology.network.backends },
+        ...(resolveCapacity(group.capacity) && { capacity: resolveCapacity(group.capacity) }),
         ...(pki && {
           tls: {
             caCertificatePem: pki.ca.certificatePem,

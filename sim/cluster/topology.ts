@@ -7,6 +7,7 @@ import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, FailoverSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
 import { SimError } from '../common/sim-error.ts';
 import { Hop } from '../faults/distance.ts';
+import { CapacitySetting } from '../connector/capacity-model.ts';
 
 /** `sim/topologies/default.yaml`: what `npm run sim` and `npm run load` start without --topology. */
 export const DEFAULT_TOPOLOGY_PATH = fileURLToPath(new URL('../topologies/default.yaml', import.meta.url));
@@ -21,6 +22,11 @@ const Group = z.strictObject({
   connectors: z.number().int().min(0).max(500).default(3),
   /** Concurrent requests per connector (App Proxy default 200). */
   slots: z.number().int().positive().default(200),
+  /**
+   * Each connector's CPU: `unlimited` (as fast as this machine), a preset `{ cores: 2 | 4 | 8 | 16 }`
+   * calibrated to Microsoft's table, or `{ cores, perRequestMs, perKiBMs, maxTps }`.
+   */
+  capacity: CapacitySetting.default('unlimited'),
   /** The group's connectors reach the relays only through this forward proxy (HTTP CONNECT). */
   outboundProxy: z
     .string()

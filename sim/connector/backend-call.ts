@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { ClientHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { VirtualCpus } from './virtual-cpus.ts';
 import type { ConnectorFailureCode } from '../protocol/errors.ts';
 import { DATA_HEADERS, dataPlanePath } from '../protocol/data-plane-paths.ts';
 import type { DispatchMessage, PublishedAppConfig } from '../protocol/messages.ts';
@@ -22,6 +24,8 @@ export interface BackendCallContext {
   readonly agent: http.Agent;
   readonly metrics: ConnectorMetrics;
   readonly signal: AbortSignal;
+  /** The capacity model's virtual CPUs; absent: as fast as this machine. */
+  readonly cpu?: VirtualCpus | undefined;
   /** Where to dial a backend URL (through the connector↔backend distance, when set); the URL itself if absent. */
   readonly route?: (url: URL) => Promise<URL>;
 }
@@ -33,6 +37,7 @@ export interface BackendCallContext {
  * Resolves with the backend status; rejects with BackendCallError before the response started.
  */
 export async function callBackend(ctx: BackendCallContext, message: DispatchMessage, app: PublishedAppConfig): Promise<number> {
+  await ctx.cpu?.request(); // the CPU the request costs (TLS, parsing) in the capacity model
   const target = backendUrl(app, message.path);
   const via = ctx.route ? await ctx.route(target) : target;
   const backendReq = http.request({
@@ -84,6 +89,7 @@ async function sendInline(ctx: BackendCallContext, id: string, backendRes: http.
     chunks.push(chunk);
   }
   ctx.metrics.bytes.inc({ direction: 'down' }, size);
+  await ctx.cpu?.bytes(size);
   ctx.link.sendFrame(Buffer.concat(encodeInlineResponse({ type: 'response', id, status, headers: backendRes.rawHeaders }, chunks)));
 }
 
@@ -102,7 +108,7 @@ async function streamResponse(ctx: BackendCallContext, id: string, backendRes: h
   let bytesDown = 0;
   backendRes.on('data', (chunk: Buffer) => (bytesDown += chunk.length));
   try {
-    await pipeline(backendRes, up, { signal: ctx.signal });
+    await (ctx.cpu ? pipeline(backendRes, cpuMeter(ctx.cpu), up, { signal: ctx.signal }) : pipeline(backendRes, up, { signal: ctx.signal }));
   } finally {
     ctx.metrics.bytes.inc({ direction: 'down' }, bytesDown);
   }
@@ -125,10 +131,19 @@ function pullBody(ctx: BackendCallContext, id: string, backendReq: http.ClientRe
   });
   let bytesUp = 0;
   body.on('data', (chunk: Buffer) => (bytesUp += chunk.length));
-  pipeline(body, backendReq).then(
+  (ctx.cpu ? pipeline(body, cpuMeter(ctx.cpu), backendReq) : pipeline(body, backendReq)).then(
     () => ctx.metrics.bytes.inc({ direction: 'up' }, bytesUp),
     (err: Error) => backendReq.destroy(err),
   );
+}
+
+/** Charges each chunk's bytes to the virtual CPUs before passing it on. */
+function cpuMeter(cpu: VirtualCpus): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      cpu.bytes(chunk.length).then(() => callback(null, chunk), callback);
+    },
+  });
 }
 
 export function classify(err: Error): BackendCallError | Error {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { PROTOCOL_VERSION, type HelloMessage } from '../protocol/messages.ts';
 import { z } from 'zod';
 import { Hop } from '../faults/distance.ts';
+import { CapacityModel } from './capacity-model.ts';
 
 export const ConnectorConfig = z.object({
   /** Defaults to the host name, so scaled container replicas get distinct ids. */
@@ -10,6 +11,8 @@ export const ConnectorConfig = z.object({
   group: z.string().min(1),
   /** Concurrent requests this connector takes, from all relays together (App Proxy's default is 200). */
   slots: z.number().int().positive().default(200),
+  /** The group's capacity model (CPU per request and per KiB on virtual CPUs); absent: as fast as this machine. */
+  capacity: CapacityModel.optional(),
   /** How often it pulls its configuration (its group and apps) from each relay; App Proxy: every few minutes. */
   configRefreshMs: z.number().int().positive().default(120_000),
   version: z.string().default('0.1.0'),

@@ -18,6 +18,8 @@ export class ConnectorMetrics {
   readonly inflightPeak: Gauge;
   readonly requests: Counter<'app' | 'code'>;
   readonly backendDuration: Histogram<'app'>;
+  readonly cpuWait: Histogram;
+  readonly cpuLate: Counter;
   readonly bytes: Counter<'direction'>;
   readonly wsTunnelsActive: Gauge;
   readonly linkErrors: Counter<'code'>;
@@ -66,6 +68,17 @@ export class ConnectorMetrics {
       help: 'Time from sending the request to the backend to receiving its response head.',
       labelNames: ['app'],
       buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.cpuWait = new Histogram({
+      name: 'connector_cpu_wait_seconds',
+      help: "Time work waited for a free virtual CPU of the group's capacity model (absent with capacity: unlimited).",
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.cpuLate = new Counter({
+      name: 'connector_cpu_late_total',
+      help: 'Virtual CPU work this host finished over 50 ms later than the capacity model: the machine cannot keep up, so figures describe it, not the model.',
       registers,
     });
     this.wsTunnelsActive = new Gauge({

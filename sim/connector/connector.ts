@@ -12,6 +12,7 @@ import { RelayLink, type LinkEvents } from './relay-link.ts';
 import { CertificateKeeper } from './certificate-keeper.ts';
 import { RelayDialer } from './relay-dialer.ts';
 import { ConnectorSlots } from './connector-slots.ts';
+import { modelledCpus, type VirtualCpus } from './virtual-cpus.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;
@@ -47,6 +48,8 @@ export class Connector {
   #certificates: CertificateKeeper | undefined;
   readonly #events: LinkEvents;
   readonly #faults: LinkFaults;
+  /** The group's capacity model, when it has one. */
+  readonly #cpus: VirtualCpus | undefined;
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
@@ -63,6 +66,7 @@ export class Connector {
     this.#log = log;
     this.#faults = new LinkFaults(config.network);
     this.metrics = new ConnectorMetrics(() => this.#links);
+    this.#cpus = config.capacity && modelledCpus(config.capacity, this.metrics, log);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo' });
@@ -213,7 +217,7 @@ export class Connector {
     this.#active.set(message.id, { link, kind: message.kind, abort });
     link.send({ type: 'accept', id: message.id });
     const route = (url: URL) => this.#faults.backendRoute(url);
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route };
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route, cpu: this.#cpus };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

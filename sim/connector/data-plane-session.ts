@@ -30,17 +30,28 @@ export function openDataPlane(
   return session;
 }
 
-/** Opens a data-plane stream; the headers carry the link's data token. */
-export function openDataStream(session: http2.ClientHttp2Session | undefined, dataToken: string, headers: http2.OutgoingHttpHeaders, endStream: boolean) {
+/**
+ * Opens a data-plane stream; the headers carry the link's data token. The relay may reset a stream
+ * after its user has all it needs (a response whose user left, say) when nothing here listens any
+ * more: such a late error is logged, never an unhandled 'error' that ends the connector.
+ */
+export function openDataStream(
+  session: http2.ClientHttp2Session | undefined,
+  dataToken: string,
+  headers: http2.OutgoingHttpHeaders,
+  endStream: boolean,
+  log?: Logger,
+): http2.ClientHttp2Stream {
   if (!session || session.destroyed) throw new Error('data plane is not connected');
-  return session.request({ ...headers, [DATA_HEADERS.token]: dataToken }, { endStream });
+  const stream = session.request({ ...headers, [DATA_HEADERS.token]: dataToken }, { endStream });
+  stream.on('error', (err) => log?.debug({ err, path: headers[':path'] }, 'data-plane stream reset'));
+  return stream;
 }
 
 /** Shows the data token on the session at once (a first stream), so the relay counts it as authenticated. */
 export function bindDataPlane(session: http2.ClientHttp2Session | undefined, dataToken: string, log: Logger): void {
   try {
-    const stream = openDataStream(session, dataToken, { ':method': 'GET', ':path': SESSION_BIND_PATH }, true);
-    stream.on('error', (err) => log.debug({ err }, 'data-plane bind failed'));
+    const stream = openDataStream(session, dataToken, { ':method': 'GET', ':path': SESSION_BIND_PATH }, true, log);
     stream.resume();
   } catch (err) {
     log.debug({ err }, 'data plane not connected at welcome');

@@ -97,7 +97,7 @@ export class RelayLink {
 
   /** Opens a data-plane stream to the relay; headers carry this link's data token. */
   openStream(headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
-    return openDataStream(this.#session, this.#dataToken, headers, endStream);
+    return openDataStream(this.#session, this.#dataToken, headers, endStream, this.#log);
   }
 
   /**

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * A connector's capacity as App Proxy's documentation describes it: CPU (mostly TLS) is the
+ * bottleneck, so a connector is `cores` virtual CPUs and each request costs CPU time. Microsoft's
+ * table (connector servers of 2, 4, 8 and 16 cores): 586, 1150, 1190 and ~1200 transactions per
+ * second. The per-request cost is cores / TPS (3.41 ms on 2 cores, 3.48 ms on 4); 8 and 16 cores
+ * do not scale on, so those presets keep the 4-core cost and cap the rate (`maxTps`).
+ */
+export const CapacityModel = z.strictObject({
+  cores: z.number().int().min(1).max(64),
+  /** Mean CPU time per request (TLS, parsing), drawn per request from a lognormal distribution (see VirtualCpus). */
+  perRequestMs: z.number().positive(),
+  /**
+   * CPU time per KiB moved either way (bodies, WebSocket messages). Microsoft says throughput falls
+   * as responses grow but gives no figure: 0.02 ms/KiB is our choice (a 100 KiB response costs
+   * 2 ms more, about 60 % of a small request's cost).
+   */
+  perKiBMs: z.number().min(0).default(0.02),
+  /** Requests started per second at most, whatever the cores (the 8- and 16-core plateau). */
+  maxTps: z.number().positive().optional(),
+});
+export type CapacityModel = z.infer<typeof CapacityModel>;
+
+/** Microsoft's documented figures for each preset, and the model calibrated to them. */
+export const CAPACITY_PRESETS = {
+  2: { documented: { tps: 586, p99Ms: 325 }, model: { cores: 2, perRequestMs: 2000 / 586, perKiBMs: 0.02 } },
+  4: { documented: { tps: 1150, p99Ms: 320 }, model: { cores: 4, perRequestMs: 4000 / 1150, perKiBMs: 0.02 } },
+  8: { documented: { tps: 1190, p99Ms: 270 }, model: { cores: 8, perRequestMs: 4000 / 1150, perKiBMs: 0.02, maxTps: 1190 } },
+  16: { documented: { tps: 1200, p99Ms: 245 }, model: { cores: 16, perRequestMs: 4000 / 1150, perKiBMs: 0.02, maxTps: 1200 } },
+} as const satisfies Record<number, { documented: { tps: number; p99Ms: number }; model: CapacityModel }>;
+export type CapacityPreset = keyof typeof CAPACITY_PRESETS;
+
+/**
+ * A group's `capacity` in the topology: `unlimited` (as fast as this machine: the sim measures
+ * itself), a preset `{ cores: 2 | 4 | 8 | 16 }`, or an explicit model.
+ */
+export const CapacitySetting = z.union([
+  z.literal('unlimited'),
+  z.strictObject({ cores: z.union([z.literal(2), z.literal(4), z.literal(8), z.literal(16)]) }),
+  CapacityModel,
+]);
+export type CapacitySetting = z.input<typeof CapacitySetting>;
+
+/** The model a setting stands for; undefined for `unlimited`. */
+export function resolveCapacity(setting: z.output<typeof CapacitySetting>): CapacityModel | undefined {
+  if (setting === 'unlimited') return undefined;
+  if ('perRequestMs' in setting) return setting;
+  return { ...CAPACITY_PRESETS[setting.cores].model };
+}

@@ -160,7 +160,8 @@ try {
     target = await externalTarget(cli.target, cli.control, ca);
   } else {
     say(`starting the embedded sim for ${cli.profile.name}...`);
-    target = await embeddedTarget(cli.profile, { topologyPath: cli.topology, failoverMode: cli.failoverMode }, () => undefined);
+    const warnings = (line: string) => void (line.startsWith('warning:') && process.stderr.write(`${line}\n`));
+    target = await embeddedTarget(cli.profile, { topologyPath: cli.topology, failoverMode: cli.failoverMode }, warnings);
   }
 } catch (err) {
   if (err instanceof TargetUnreachableError || err instanceof TopologyError) usageError(err.message);

@@ -48,3 +48,32 @@ export function resolveCapacity(setting: z.output<typeof CapacitySetting>): Capa
   if ('perRequestMs' in setting) return setting;
   return { ...CAPACITY_PRESETS[setting.cores].model };
 }
+
+/**
+ * Real requests per second one core of this machine can carry through the whole sim (load
+ * generator, relay, connector, backend). `npm run bench:http` measured about 7,600 GETs/s through
+ * the relay on 2 cores, load generator included; half of that per core leaves room for bodies,
+ * metrics and noise. A rough guard: `connector_cpu_late_total` is the runtime check.
+ */
+const HOST_REQUESTS_PER_CORE = 1900;
+
+/** The requests per second a model sustains at most: cores / per-request cost, or its maxTps. */
+export function modelTps(model: CapacityModel): number {
+  return Math.min((model.cores * 1000) / model.perRequestMs, model.maxTps ?? Infinity);
+}
+
+/**
+ * A warning when the modelled groups could ask more of this machine than it has (`hostCores`);
+ * undefined when it has room. `groups`: each group's connector count and model (unlimited ones
+ * are left out: they have no modelled rate).
+ */
+export function headroomWarning(groups: readonly { connectors: number; model: CapacityModel | undefined }[], hostCores: number): string | undefined {
+  const modelled = groups.reduce((sum, g) => sum + (g.model ? g.connectors * modelTps(g.model) : 0), 0);
+  const host = hostCores * HOST_REQUESTS_PER_CORE;
+  if (modelled <= host) return undefined;
+  return (
+    `the capacity models add up to ${Math.round(modelled)} requests/s, more than this ${hostCores}-core machine is likely to carry ` +
+    `through the sim (about ${host}/s): near saturation, figures would describe this machine, not the model. ` +
+    `Watch connector_cpu_late_total, or use fewer connectors or smaller presets.`
+  );
+}

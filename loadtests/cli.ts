@@ -15,7 +15,7 @@ import { buildSummary, thresholdValues, type Summary } from './report/summary.ts
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
 import { runProfile } from './run/run-profile.ts';
 import { evaluate, loadSloFile, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
-import { parseTopology } from '../sim/cluster/topology.ts';
+import { queueingServers } from './run/queueing-servers.ts';
 
 const USAGE = `usage: npm run load -- <profile> [options]
 
@@ -133,17 +133,6 @@ function parseCli() {
   };
 }
 
-/** Total slots of the group serving the profile's first HTTP app (for the Erlang C model). */
-function servers(profile: Profile): number | undefined {
-  if (!profile.topology) return undefined;
-  // Parsed, so the schema's defaults (connectors, slots) apply rather than copies of them here.
-  const topology = parseTopology(profile.topology, `profile ${profile.name}`);
-  const app = profile.scenarios.find((s) => s.kind !== 'ws')?.app;
-  const group = topology.apps.find((a) => a.name === app)?.group;
-  const spec = topology.groups.find((g) => g.name === group);
-  return spec ? spec.connectors * spec.slots : undefined;
-}
-
 const cli = parseCli();
 const sloThresholds = cli.slo
   ? await loadSloFile(cli.slo).catch((err: Error) => usageError(err instanceof ThresholdError ? err.message : String(err)))
@@ -179,7 +168,7 @@ const options = {
   closed: cli.closed,
   workers: cli.workers,
   model: cli.closed ? 'closed' : 'open',
-  ...(servers(cli.profile) ? { servers: servers(cli.profile) } : {}),
+  ...queueingServers(cli.profile, target.topology),
 };
 say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
 say(`failover mode: ${target.failoverMode ? FAILOVER_MODE_LABELS[target.failoverMode] : 'unknown (no --control URL)'}`);

@@ -28,7 +28,7 @@ export function connectorGroups(): DashboardBuilder {
     )
     .withPanel(
       timeseries(g, 'Wait for a virtual CPU (capacity model)', 's', [
-        { expr: quantile(0.99, 'connector_cpu_wait_seconds', ['instance_id'], connectorSide), legend: 'p99 {{instance_id}}' },
+        { expr: quantile(0.99, 'connector_cpu_wait_seconds', ['instance_id', 'kind'], connectorSide), legend: 'p99 {{instance_id}} {{kind}}' },
         { expr: `sum by (instance_id) (${rate(`connector_cpu_late_total${connectorSide}`)})`, legend: 'host behind the model {{instance_id}}' },
       ]),
     )

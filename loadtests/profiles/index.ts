@@ -66,6 +66,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
     defaults: { durationS: 40, rate: 200, sessions: 0, connections: 50 },
     arrival: 'poisson',
     rampFrom: 0.2,
+    queueingModel: true,
     topology: {
       groups: [{ name: 'default', connectors: 2, slots: 4 }],
       apps: [{ name: 'echo', group: 'default' }],

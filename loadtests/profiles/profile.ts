@@ -63,6 +63,8 @@ export interface Profile {
   readonly failoverThresholds?: Readonly<Record<FailoverMode, readonly string[]>>;
   /** The embedded sim's topology when no --target is given (the default topology otherwise). */
   readonly topology?: TopologyInput;
+  /** Overlay measured queue wait with the M/M/c (Erlang C) prediction in the report. */
+  readonly queueingModel?: boolean;
   /** Record process memory of every component each second (soak). */
   readonly trackMemory?: boolean;
 }

@@ -1,4 +1,4 @@
-import { queueingChart, queueingModel } from './queueing-model.ts';
+import { queueingChart, queueingModel, SERVERS_NAMED } from './queueing-model.ts';
 import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
 import type { RunData, Summary } from './summary.ts';
 import { FAILOVER_MODE_LABELS } from '../../sim/relay/relay-config.ts';
@@ -153,7 +153,9 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
     lines.push(
       '## Queueing vs Erlang C',
       '',
-      `c = ${model.servers} slots, measured mean service time ${model.serviceMs.toFixed(1)} ms.`,
+      model.serversKind === 'vcpus'
+        ? `c = ${model.servers} ${SERVERS_NAMED.vcpus}, the model's mean CPU time ${model.serviceMs.toFixed(1)} ms; measured: the wait for a virtual CPU.`
+        : `c = ${model.servers} ${SERVERS_NAMED.slots}, measured mean service time ${model.serviceMs.toFixed(1)} ms; measured: the relay's queue wait.`,
       '',
       '| offered req/s | measured wait ms | M/M/c wait ms |',
       '|---|---|---|',

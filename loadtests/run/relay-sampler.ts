@@ -11,6 +11,8 @@ export interface RelaySecond {
   retries: number;
   /** Mean backend service time seen by the connectors this second (ms), when they are scraped. */
   serviceMeanMs: number | null;
+  /** With a capacity model: mean wait for a virtual CPU of the requests served this second (ms). */
+  cpuWaitMeanMs: number | null;
 }
 
 /** The relay's own run-wide figures; null where it could not be read. */
@@ -36,6 +38,8 @@ interface Totals {
   readonly requestsByInstance: Readonly<Record<string, number>>;
   readonly serviceSum: number;
   readonly serviceCount: number;
+  readonly cpuWaitSum: number;
+  readonly cpuWaitCount: number;
 }
 
 /**
@@ -72,6 +76,8 @@ export class RelaySampler {
       requestsByInstance: Object.fromEntries(this.#relays.map((r, i) => [r.id, metricSum(perRelay[i]!, 'relay_requests_total')])),
       serviceSum: metricSum(connectors, 'connector_backend_duration_seconds_sum'),
       serviceCount: metricSum(connectors, 'connector_backend_duration_seconds_count'),
+      cpuWaitSum: metricSum(connectors, 'connector_cpu_wait_seconds_sum', { kind: 'request' }),
+      cpuWaitCount: metricSum(connectors, 'connector_cpu_wait_seconds_count', { kind: 'request' }),
     };
     const previous = this.#last ?? totals;
     this.#first ??= totals;
@@ -79,6 +85,7 @@ export class RelaySampler {
     const count = totals.waitCount - previous.waitCount;
     const deltaBuckets = new Map([...totals.waitBuckets].map(([le, n]) => [le, n - (previous.waitBuckets.get(le) ?? 0)]));
     const serviceCount = totals.serviceCount - previous.serviceCount;
+    const cpuWaits = totals.cpuWaitCount - previous.cpuWaitCount;
     return {
       queueWaitMeanMs: count > 0 ? round(((totals.waitSum - previous.waitSum) / count) * 1000) : null,
       queueWaitP99Ms: count > 0 ? round((bucketQuantile(0.99, deltaBuckets) ?? 0) * 1000) : null,
@@ -87,6 +94,7 @@ export class RelaySampler {
       dispatched: count,
       retries: totals.retries - previous.retries,
       serviceMeanMs: serviceCount > 0 ? round(((totals.serviceSum - previous.serviceSum) / serviceCount) * 1000) : null,
+      cpuWaitMeanMs: cpuWaits > 0 ? round(((totals.cpuWaitSum - previous.cpuWaitSum) / cpuWaits) * 1000) : null,
     };
   }
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
-import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, parseTopology } from '../../sim/cluster/topology.ts';
+import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, parseTopology, type Topology } from '../../sim/cluster/topology.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { LoadTarget } from './http-scenarios.ts';
 import { SimError } from '../../sim/common/sim-error.ts';
@@ -25,6 +25,8 @@ export interface RunTarget extends LoadTarget {
   readonly controlUrl: string | undefined;
   /** Every relay instance's /metrics (empty without a control API for an external target). */
   readonly relayMetrics: readonly { id: string; url: string }[];
+  /** The embedded sim's topology (undefined for an external target). */
+  readonly topology?: Topology;
   /** The sim's failover mode (topology `failover.mode`); undefined if unknown (no control API). */
   readonly failoverMode: FailoverMode | undefined;
   readonly connectorMetricsUrls: readonly string[];
@@ -69,6 +71,7 @@ export async function embeddedTarget(
     hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
     controlUrl: view.controlUrl,
     relayMetrics: view.relays.map((r) => ({ id: r.id, url: r.metricsUrl })),
+    topology,
     failoverMode: view.failoverMode,
     connectorMetricsUrls: view.connectors.map((c) => c.metricsUrl),
     componentMetrics: [...view.relays, ...view.connectors, ...view.backends].map((c) => ({ id: c.id, url: c.metricsUrl })),

@@ -18,7 +18,7 @@ export class ConnectorMetrics {
   readonly inflightPeak: Gauge;
   readonly requests: Counter<'app' | 'code'>;
   readonly backendDuration: Histogram<'app'>;
-  readonly cpuWait: Histogram;
+  readonly cpuWait: Histogram<'kind'>;
   readonly cpuLate: Counter;
   readonly bytes: Counter<'direction'>;
   readonly wsTunnelsActive: Gauge;
@@ -72,7 +72,8 @@ export class ConnectorMetrics {
     });
     this.cpuWait = new Histogram({
       name: 'connector_cpu_wait_seconds',
-      help: "Time work waited for a free virtual CPU of the group's capacity model (absent with capacity: unlimited).",
+      help: "Time work waited for a free virtual CPU of the group's capacity model, by kind: request (its fixed cost, once per request) or bytes (a body chunk's cost). Absent with capacity: unlimited.",
+      labelNames: ['kind'],
       buckets: [...DURATION_BUCKETS],
       registers,
     });

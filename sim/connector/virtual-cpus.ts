@@ -8,8 +8,8 @@ const SERVICE_SIGMA = 0.5;
 const LATE_MS = 50;
 
 export interface CpuObserver {
-  /** How long the work waited for a free virtual CPU (ms). */
-  waited(ms: number): void;
+  /** How long the work waited for a free virtual CPU (ms): a request's fixed cost, or bytes' cost. */
+  waited(ms: number, kind: 'request' | 'bytes'): void;
   /** The host ran this much behind the model (ms): it cannot keep up with the modelled capacity. */
   late(ms: number): void;
 }
@@ -60,7 +60,7 @@ export class VirtualCpus {
     }
     const end = start + serviceMs;
     this.#freeAt[cpu] = end;
-    this.#observer.waited(start - now);
+    this.#observer.waited(start - now, isRequest ? 'request' : 'bytes');
     return new Promise((resolve) =>
       this.#clock.setTimeout(
         () => {
@@ -84,10 +84,14 @@ export class VirtualCpus {
 }
 
 /** A connector's virtual CPUs, reporting into its metrics and warning once when the host falls behind. */
-export function modelledCpus(model: CapacityModel, metrics: { cpuWait: { observe(v: number): void }; cpuLate: { inc(): void } }, log: Logger): VirtualCpus {
+export function modelledCpus(
+  model: CapacityModel,
+  metrics: { cpuWait: { observe(labels: { kind: string }, v: number): void }; cpuLate: { inc(): void } },
+  log: Logger,
+): VirtualCpus {
   let warned = false;
   return new VirtualCpus(model, {
-    waited: (ms) => metrics.cpuWait.observe(ms / 1000),
+    waited: (ms, kind) => metrics.cpuWait.observe({ kind }, ms / 1000),
     late: (ms) => {
       metrics.cpuLate.inc();
       if (warned) return;

@@ -26,8 +26,8 @@ test('a connector with 1 virtual CPU at 20 ms a request delivers about 50 reques
   // About 300 requests through a 50/s server take about 6 s; the host alone would take about 3.
   assert.ok(throughput > 42 && throughput < 56, `delivered ${throughput.toFixed(1)} requests/s over ${wallS.toFixed(1)} s`);
   const connector = await scrape(sim.view.connectors[0]!.metricsUrl);
-  const waits = metricSum(connector, 'connector_cpu_wait_seconds_count');
-  const waitedS = metricSum(connector, 'connector_cpu_wait_seconds_sum');
+  const waits = metricSum(connector, 'connector_cpu_wait_seconds_count', { kind: 'request' });
+  const waitedS = metricSum(connector, 'connector_cpu_wait_seconds_sum', { kind: 'request' });
   assert.equal(waits, report.sent, 'every request passed the virtual CPU once');
   assert.ok(waitedS > 100, `requests waited ${waitedS.toFixed(1)} s for the CPU in all (the queue grows by 50/s for 3 s)`);
   assert.equal(metricSum(connector, 'connector_cpu_late_total'), 0, 'the host kept up with the model');

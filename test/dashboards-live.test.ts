@@ -38,7 +38,8 @@ test(
   async () => {
     const sim = await startSim({
       groups: [
-        { name: 'default', connectors: 3 },
+        // A capacity model, so the virtual-CPU panel has data (16 cores: it never limits this load).
+        { name: 'default', connectors: 3, capacity: { cores: 16 } },
         { name: 'empty', connectors: 0 },
       ],
       apps: [

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../loadtests/cli.ts', import.meta.url));
+const PLAN_CLI = fileURLToPath(new URL('../../loadtests/plan/plan-cli.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 export interface CliRun {
@@ -16,9 +17,18 @@ export interface CliRun {
 }
 
 /** Runs `npm run load -- <args>` (the CLI entry itself) with results in a fresh temp dir. */
-export async function runLoadCli(args: string[], options: { timeoutMs?: number; onStarted?: () => void } = {}): Promise<CliRun> {
+export function runLoadCli(args: string[], options: { timeoutMs?: number; onStarted?: () => void } = {}): Promise<CliRun> {
+  return runCli(CLI, args, options);
+}
+
+/** Runs `npm run plan -- <args>` likewise. */
+export function runPlanCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
+  return runCli(PLAN_CLI, args, options);
+}
+
+async function runCli(cli: string, args: string[], options: { timeoutMs?: number; onStarted?: () => void }): Promise<CliRun> {
   const out = await mkdtemp(join(tmpdir(), 'relay-sim-results-'));
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, cli, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -1,0 +1,105 @@
+import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
+import { ControlClient } from '../../sim/cluster/control-client.ts';
+import type { Topology } from '../../sim/cluster/topology.ts';
+import { OpenModelRunner } from '../drivers/open-model.ts';
+import { httpSender, loadAgent, type LoadTarget } from '../run/http-scenarios.ts';
+import { metricSum, scrape } from '../run/prom-text.ts';
+
+/** The service level a plan must hold: p99 and error rate. */
+export interface Slo {
+  readonly p99Ms: number;
+  readonly maxErrorRate: number;
+}
+
+/** One load step's outcome. */
+export interface StepResult {
+  readonly rate: number;
+  readonly sent: number;
+  readonly errors: number;
+  readonly p99Ms: number | null;
+  readonly withinSlo: boolean;
+}
+
+/** A run at the requested rate through a failure: one connector killed, or a rolling update. */
+export interface FailureResult extends StepResult {
+  readonly failure: 'kill' | 'update';
+  /** Requests the relay counted lost in flight with their connector (an App Proxy loss, not an SLO miss). */
+  readonly lostInFlight: number;
+  /** Failures the loss of a connector does not explain. */
+  readonly otherFailures: number;
+}
+
+/**
+ * One group size under trial: a sim of `topology` (the group at N connectors), loaded with GETs
+ * on one app at open-model rates. Every run is bounded by its duration; the sim is closed after.
+ */
+export class PlanTrial {
+  readonly #cluster: SimCluster;
+  readonly #app: string;
+  readonly #path: string;
+  readonly #group: string;
+  #target: LoadTarget | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(topology: Topology, app: { name: string; path: string; group: string }) {
+    this.#cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
+    this.#app = app.name;
+    this.#path = app.path;
+    this.#group = app.group;
+  }
+
+  async start(): Promise<void> {
+    await this.#cluster.start();
+    const view = this.#cluster.view();
+    const port = new URL(view.relays[0]!.publicUrl).port;
+    const domain = this.#cluster.topology.domain;
+    this.#target = {
+      origin: new URL(view.relays[0]!.publicUrl),
+      instances: view.relays.map((r) => new URL(r.publicUrl)),
+      hostOf: (a) => `${a}.${domain}:${port}`,
+    };
+  }
+
+  /** Stops the sim; safe to call again. */
+  close(): Promise<void> {
+    this.#closed ??= this.#cluster.close();
+    return this.#closed;
+  }
+
+  /** Constant-rate GETs for `seconds`; within the SLO when p99 and the error rate hold. */
+  async step(rate: number, seconds: number, slo: Slo): Promise<StepResult> {
+    const target = this.#target!;
+    const agent = loadAgent(target, 512);
+    const send = httpSender({ name: 'plan', kind: 'get', app: this.#app, path: this.#path, share: 1 }, target, agent);
+    const runner = new OpenModelRunner({
+      pattern: { kind: 'constant', rate },
+      durationMs: seconds * 1000,
+      maxInFlight: Math.max(1000, rate * 30),
+      send: () => send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' })),
+    });
+    const report = await runner.run();
+    agent.destroy();
+    const p99Ms = report.sent > 0 ? report.latencyMs.p99 : null;
+    const withinSlo = p99Ms !== null && p99Ms <= slo.p99Ms && report.errors <= slo.maxErrorRate * report.sent && report.dropped === 0;
+    return { rate, sent: report.sent, errors: report.errors, p99Ms, withinSlo };
+  }
+
+  /**
+   * The requested rate while a connector of the group is killed 2 s in, or while the group is
+   * updated one connector at a time. Losses in flight are App Proxy's behaviour; within the SLO
+   * means p99 under `slo.p99Ms × failureP99Factor` and no failure beyond those losses.
+   */
+  async through(failure: 'kill' | 'update', rate: number, seconds: number, slo: Slo, failureP99Factor: number): Promise<FailureResult> {
+    const control = new ControlClient(this.#cluster.view().controlUrl);
+    const relay = this.#cluster.view().relays[0]!.metricsUrl;
+    const lostBefore = metricSum(await scrape(relay), 'relay_requests_lost_total');
+    const loaded = this.step(rate, seconds, { p99Ms: Infinity, maxErrorRate: 1 });
+    await new Promise((r) => setTimeout(r, 2000));
+    await control.fault({ action: failure, target: `group:${this.#group}` });
+    const step = await loaded;
+    const lostInFlight = metricSum(await scrape(relay), 'relay_requests_lost_total') - lostBefore;
+    const otherFailures = step.errors - lostInFlight;
+    const withinSlo = step.p99Ms !== null && step.p99Ms <= slo.p99Ms * failureP99Factor && otherFailures <= 0;
+    return { ...step, failure, lostInFlight, otherFailures, withinSlo };
+  }
+}

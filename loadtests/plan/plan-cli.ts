@@ -138,8 +138,9 @@ for (let n = 1; n <= maxConnectors; n++) {
       connectors: n,
       reason:
         `${n} connector(s) carry ${rate}/s with p99 ${Math.round(result.p99AtRequestedMs!)} ms (≤ ${slo.p99Ms}), and through a kill and a rolling update ` +
-        `p99 stays ≤ ${FAILURE_P99_FACTOR} × the SLO with no failure beyond the ${kill.lostInFlight + updateLost} requests App Proxy loses in flight` +
-        (n > 1 ? `; ${n - 1} could not (see the table).` : '.'),
+        `p99 stays ≤ ${FAILURE_P99_FACTOR} × the SLO with no failure beyond the ${kill.lostInFlight + updateLost} requests lost in flight with their connector ` +
+        `(${topology.failover.mode} mode)` +
+        (n > 1 ? `; smaller groups could not (see the table).` : '.'),
     };
     break;
   } finally {

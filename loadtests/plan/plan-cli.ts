@@ -109,7 +109,15 @@ for (let n = 1; n <= maxConnectors; n++) {
     }
     const passing = steps.filter((s) => s.withinSlo);
     const atRequested = steps.find((s) => s.rate === Math.round(rate));
-    const result: SizeResult = { connectors: n, steps, maxRateWithinSlo: passing.at(-1)?.rate ?? null, p99AtRequestedMs: atRequested?.p99Ms ?? null };
+    const hostFellBehind = await trial.hostFellBehind();
+    if (hostFellBehind > 0) say(`  warning: at N=${n} this machine fell behind the capacity model ${hostFellBehind} times: these figures describe the machine`);
+    const result: SizeResult = {
+      connectors: n,
+      steps,
+      maxRateWithinSlo: passing.at(-1)?.rate ?? null,
+      p99AtRequestedMs: atRequested?.p99Ms ?? null,
+      hostFellBehind,
+    };
     sizes.push(result);
     if (!atRequested?.withinSlo) continue;
     // Holds the SLO in steady state: now through a kill, and through a rolling update.

@@ -15,6 +15,8 @@ export interface SizeResult {
   readonly p99AtRequestedMs: number | null;
   readonly kill?: FailureResult;
   readonly update?: FailureResult;
+  /** Virtual-CPU work this host finished late during the steady steps (connector_cpu_late_total). */
+  readonly hostFellBehind?: number;
 }
 
 /** plan.json: the question, the capacity it assumed, what each size did, and the answer. */

@@ -61,6 +61,15 @@ export class PlanTrial {
   }
 
   /** Stops the sim; safe to call again. */
+  /**
+   * Times this host finished virtual-CPU work over 50 ms late (connector_cpu_late_total, all
+   * connectors): above 0, the figures describe this machine rather than the model.
+   */
+  async hostFellBehind(): Promise<number> {
+    const connectors = await Promise.all(this.#cluster.view().connectors.map((c) => scrape(c.metricsUrl).catch(() => [])));
+    return metricSum(connectors.flat(), 'connector_cpu_late_total');
+  }
+
   close(): Promise<void> {
     this.#closed ??= this.#cluster.close();
     return this.#closed;

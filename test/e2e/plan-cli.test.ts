@@ -12,7 +12,13 @@ test('npm run plan --quick: 200 GETs/s within p99 300 ms on 2-core connectors ne
   assert.ok(run.runDir);
   const plan = JSON.parse(await readFile(join(run.runDir, 'plan.json'), 'utf8')) as {
     capacity: { assumed: boolean };
-    sizes: { connectors: number; maxRateWithinSlo: number | null; p99AtRequestedMs: number; kill?: { withinSlo: boolean; otherFailures: number } }[];
+    sizes: {
+      connectors: number;
+      maxRateWithinSlo: number | null;
+      p99AtRequestedMs: number;
+      hostFellBehind: number;
+      kill?: { withinSlo: boolean; otherFailures: number };
+    }[];
     recommendation: { connectors: number | null; reason: string };
   };
   assert.equal(plan.capacity.assumed, true, 'the default topology has no capacity model: the 2-core preset is assumed, and said');
@@ -23,6 +29,7 @@ test('npm run plan --quick: 200 GETs/s within p99 300 ms on 2-core connectors ne
   assert.equal(one!.kill?.withinSlo, false, 'but not once it is killed: the group is empty');
   assert.ok(one!.kill!.otherFailures > 0);
   assert.ok(two!.p99AtRequestedMs <= 300);
+  for (const size of plan.sizes) assert.equal(typeof size.hostFellBehind, 'number', 'each size says whether the host kept up with the model');
   assert.match(run.stdout, /Recommendation: 2 connector\(s\)/);
   assert.ok(existsSync(join(run.runDir, 'report.html')));
   console.log(`plan --quick:\n${run.stdout}`);

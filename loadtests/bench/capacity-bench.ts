@@ -8,7 +8,6 @@
  * responses grow). Reports whether this machine kept up with the model (connector_cpu_late_total).
  * Writes results/capacity-bench-<timestamp>.json.
  */
-import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { parseTopology } from '../../sim/cluster/topology.ts';
 import { CAPACITY_PRESETS, type CapacityPreset } from '../../sim/connector/capacity-model.ts';
 import { OpenModelRunner } from '../drivers/open-model.ts';
 import { metricSum, scrape } from '../run/prom-text.ts';
+import { httpSender, loadAgent } from '../run/http-scenarios.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,22 +50,16 @@ async function measure(preset: CapacityPreset, path: string, expectedTps: number
   await cluster.start();
   try {
     const view = cluster.view();
-    const origin = new URL(view.relays[0]!.publicUrl);
-    const host = new URL(view.apps[0]!.externalUrl).host;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 2000 });
+    const target = { origin: new URL(view.relays[0]!.publicUrl), hostOf: () => new URL(view.apps[0]!.externalUrl).host };
+    const agent = loadAgent(target, 2000);
+    // The load rig's own GET (bounded by its request timeout; errors become outcomes).
+    const send = httpSender({ name: 'capacity', kind: 'get', app: 'echo', path, share: 1 }, target, agent);
     const run = async (rate: number, durationS: number) => {
       const runner = new OpenModelRunner({
         pattern: { kind: 'constant', rate },
         durationMs: durationS * 1000,
         maxInFlight: 20_000,
-        send: () =>
-          new Promise((resolve, reject) => {
-            const req = http.get({ hostname: origin.hostname, port: origin.port, path, agent, headers: { host } }, (res) => {
-              res.resume();
-              res.once('end', () => resolve({ status: res.statusCode ?? 0, ...(res.statusCode === 200 ? {} : { errorCode: `http_${res.statusCode}` }) }));
-            });
-            req.once('error', reject);
-          }),
+        send: () => send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' })),
       });
       const started = performance.now();
       const report = await runner.run();

@@ -10,8 +10,7 @@ import { ControlClient } from '../../sim/cluster/control-client.ts';
 import type { TopologyView } from '../../sim/cluster/topology-view.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 import { behindDistance } from '../../sim/faults/distance.ts';
-import { availableParallelism } from 'node:os';
-import { headroomWarning, resolveCapacity } from '../../sim/connector/capacity-model.ts';
+import { headroomWarning } from '../../sim/connector/capacity-model.ts';
 
 export class TargetUnreachableError extends SimError<'target_unreachable'> {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
@@ -49,10 +48,7 @@ export async function embeddedTarget(
       ? parseTopology(profile.topology, `profile ${profile.name}`)
       : await loadTopologyFile(DEFAULT_TOPOLOGY_PATH);
   const topology = options.failoverMode ? { ...chosen, failover: { mode: options.failoverMode } } : chosen;
-  const headroom = headroomWarning(
-    topology.groups.map((g) => ({ connectors: g.connectors, model: resolveCapacity(g.capacity) })),
-    availableParallelism(),
-  );
+  const headroom = headroomWarning(topology.groups);
   if (headroom) onProgress(`warning: ${headroom}`);
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error', onProgress });
   await cluster.start();

@@ -118,7 +118,7 @@ export function connectorConfigs(
         metricsPort: ports.connectorMetrics(index++),
         ...(group.outboundProxy && { outboundProxy: group.outboundProxy }),
         network: { relays: topology.network.sites[group.name], backends: topology.network.backends },
-        ...(resolveCapacity(group.capacity) && { capacity: resolveCapacity(group.capacity) }),
+        capacity: resolveCapacity(group.capacity),
         ...(pki && {
           tls: {
             caCertificatePem: pki.ca.certificatePem,

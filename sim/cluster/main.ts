@@ -3,8 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BASE_PORT, ephemeralWarning } from './port-plan.ts';
-import { availableParallelism } from 'node:os';
-import { headroomWarning, resolveCapacity } from '../connector/capacity-model.ts';
+import { headroomWarning } from '../connector/capacity-model.ts';
 import { formatEndpointTable } from './endpoint-table.ts';
 import { SimCluster } from './sim-cluster.ts';
 import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, TopologyError } from './topology.ts';
@@ -95,10 +94,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 progress(`starting relay-sim from ${cli.topologyPath}`);
 const ephemeral = ephemeralWarning(cluster.plannedPorts());
 if (ephemeral) process.stderr.write(`warning: ${ephemeral}\n`);
-const headroom = headroomWarning(
-  cluster.topology.groups.map((g) => ({ connectors: g.connectors, model: resolveCapacity(g.capacity) })),
-  availableParallelism(),
-);
+const headroom = headroomWarning(cluster.topology.groups);
 if (headroom) process.stderr.write(`warning: ${headroom}\n`);
 try {
   await cluster.start();

@@ -16,9 +16,7 @@ test('settings resolve to a model: unlimited, a preset, or an explicit model; an
 });
 
 test('the headroom check warns when the modelled groups would ask more than the host can carry', () => {
-  const twoCore = resolveCapacity(CapacitySetting.parse({ cores: 2 }));
-  const sixteen = resolveCapacity(CapacitySetting.parse({ cores: 16 }));
-  assert.equal(headroomWarning([{ connectors: 3, model: twoCore }], 2), undefined, '3 x 586 TPS fits a 2-core host');
-  assert.equal(headroomWarning([{ connectors: 50, model: undefined }], 2), undefined, 'unlimited groups have no modelled rate');
-  assert.match(headroomWarning([{ connectors: 10, model: sixteen }], 2) ?? '', /add up to 12000 requests\/s, more than this 2-core machine/);
+  assert.equal(headroomWarning([{ connectors: 3, capacity: { cores: 2 } }], 2), undefined, '3 x 586 TPS fits a 2-core host');
+  assert.equal(headroomWarning([{ connectors: 50, capacity: 'unlimited' }], 2), undefined, 'unlimited groups have no modelled rate');
+  assert.match(headroomWarning([{ connectors: 10, capacity: { cores: 16 } }], 2) ?? '', /add up to 12000 requests\/s, more than this 2-core machine/);
 });

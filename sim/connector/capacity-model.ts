@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -64,11 +65,17 @@ export function modelTps(model: CapacityModel): number {
 
 /**
  * A warning when the modelled groups could ask more of this machine than it has (`hostCores`);
- * undefined when it has room. `groups`: each group's connector count and model (unlimited ones
- * are left out: they have no modelled rate).
+ * undefined when it has room. `groups`: each group's connector count and capacity setting
+ * (unlimited ones are left out: they have no modelled rate).
  */
-export function headroomWarning(groups: readonly { connectors: number; model: CapacityModel | undefined }[], hostCores: number): string | undefined {
-  const modelled = groups.reduce((sum, g) => sum + (g.model ? g.connectors * modelTps(g.model) : 0), 0);
+export function headroomWarning(
+  groups: readonly { connectors: number; capacity: z.output<typeof CapacitySetting> }[],
+  hostCores = availableParallelism(),
+): string | undefined {
+  const modelled = groups.reduce((sum, g) => {
+    const model = resolveCapacity(g.capacity);
+    return sum + (model ? g.connectors * modelTps(model) : 0);
+  }, 0);
   const host = hostCores * HOST_REQUESTS_PER_CORE;
   if (modelled <= host) return undefined;
   return (

@@ -50,6 +50,8 @@ export class Connector {
   readonly #faults: LinkFaults;
   /** The group's capacity model, when it has one. */
   readonly #cpus: VirtualCpus | undefined;
+  /** Dials backends through the connector↔backend distance proxy; absent when the topology sets none. */
+  readonly #route: ((url: URL) => Promise<URL>) | undefined;
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
@@ -65,6 +67,7 @@ export class Connector {
     this.#config = config;
     this.#log = log;
     this.#faults = new LinkFaults(config.network);
+    this.#route = config.network.backends ? (url) => this.#faults.backendRoute(url) : undefined;
     this.metrics = new ConnectorMetrics(() => this.#links);
     this.#cpus = config.capacity && modelledCpus(config.capacity, this.metrics, log);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
@@ -216,8 +219,7 @@ export class Connector {
     const abort = new AbortController();
     this.#active.set(message.id, { link, kind: message.kind, abort });
     link.send({ type: 'accept', id: message.id });
-    const route = (url: URL) => this.#faults.backendRoute(url);
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route, cpu: this.#cpus };
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route: this.#route, cpu: this.#cpus };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

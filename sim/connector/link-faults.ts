@@ -49,11 +49,10 @@ export class LinkFaults {
   }
 
   /**
-   * Where to dial a backend: through a proxy carrying the connector↔backend distance, started on
-   * first use for each backend origin; the URL itself when no distance is set.
+   * Where to dial a backend: through a proxy carrying the connector↔backend distance (the
+   * topology's `network.backends`), started on first use for each backend origin.
    */
   async backendRoute(target: URL): Promise<URL> {
-    if (this.#backendDistance.length === 0) return target;
     let front = this.#backends.get(target.origin);
     if (!front) {
       const proxy = new FaultProxy({ host: target.hostname, port: Number(target.port || 80) });

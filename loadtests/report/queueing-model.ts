@@ -7,14 +7,21 @@ export interface QueueingModel {
   /** `slots`: requests wait in the relay's queue for a slot; `vcpus`: inside the connectors for a virtual CPU. */
   serversKind: 'slots' | 'vcpus';
   serviceMs: number;
+  /**
+   * The service time's squared coefficient of variation: the capacity model's with virtual CPUs,
+   * 1 (exponential: plain M/M/c) with slots, whose service time is the backend's, unknown in shape.
+   */
+  serviceScv: number;
   points: { offered: number; measuredMs: number; predictedMs: number | null }[];
 }
 
 /**
- * Measured mean queue wait against offered load, with the M/M/c (Erlang C) prediction overlaid.
+ * Measured mean queue wait against offered load, with the Erlang C prediction overlaid.
  * With a capacity model the servers are the virtual CPUs, the service time the model's, and the
  * wait the connectors' wait for a virtual CPU; otherwise the servers are slots, the service time
- * the backend's as the connectors measured it, and the wait the relay's queue wait.
+ * the backend's as the connectors measured it, and the wait the relay's queue wait. Erlang C
+ * assumes exponential service times; for others the prediction is M/G/c by the Allen–Cunneen
+ * approximation, Erlang C × (1 + SCV) / 2 (exactly M/M/c when SCV is 1).
  */
 export function queueingModel(run: RunData): QueueingModel | undefined {
   const { options } = run.summary;
@@ -24,13 +31,20 @@ export function queueingModel(run: RunData): QueueingModel | undefined {
   const weight = services.reduce((n, [, w]) => n + w, 0);
   const serviceMs = serversKind === 'vcpus' ? Number(options['modelServiceMs'] ?? 0) : weight && services.reduce((n, [ms, w]) => n + ms * w, 0) / weight;
   if (!servers || !serviceMs) return undefined;
+  const serviceScv = serversKind === 'vcpus' ? Number(options['modelServiceScv'] ?? 1) : 1;
   const points = run.samples.flatMap((s) => {
     const measured = serversKind === 'vcpus' ? s.relay?.cpuWaitMeanMs : s.relay?.queueWaitMeanMs;
     if (measured === null || measured === undefined || s.http.sent === 0) return [];
-    const predicted = erlangCWaitSeconds(s.http.sent, serviceMs / 1000, servers);
-    return [{ offered: s.http.sent, measuredMs: measured, predictedMs: predicted === null ? null : predicted * 1000 }];
+    const predicted = mgcWaitMs(s.http.sent, serviceMs, serviceScv, servers);
+    return [{ offered: s.http.sent, measuredMs: measured, predictedMs: predicted }];
   });
-  return { servers, serversKind, serviceMs, points };
+  return { servers, serversKind, serviceMs, serviceScv, points };
+}
+
+/** Mean queue wait (ms) of M/G/c by Allen–Cunneen; null at or past saturation. */
+export function mgcWaitMs(lambda: number, serviceMs: number, scv: number, servers: number): number | null {
+  const w = erlangCWaitSeconds(lambda, serviceMs / 1000, servers);
+  return w === null ? null : w * 1000 * ((1 + scv) / 2);
 }
 
 /** How the report names the servers. */
@@ -43,12 +57,12 @@ export function queueingChart(run: RunData): ChartSpec | undefined {
   const curve: [number, number | null][] = [];
   for (let i = 1; i <= 60; i++) {
     const lambda = (capacity * i) / 60;
-    const w = erlangCWaitSeconds(lambda, model.serviceMs / 1000, model.servers);
-    curve.push([lambda, w === null ? null : Math.min(w * 1000, 5000)]);
+    const w = mgcWaitMs(lambda, model.serviceMs, model.serviceScv, model.servers);
+    curve.push([lambda, w === null ? null : Math.min(w, 5000)]);
   }
   return {
     id: 'erlang-c',
-    title: `Queue wait vs offered load: measured vs M/M/c (c = ${model.servers} ${SERVERS_NAMED[model.serversKind]}, S = ${model.serviceMs.toFixed(1)} ms)`,
+    title: `Queue wait vs offered load: measured vs ${predictionName(model)} (c = ${model.servers} ${SERVERS_NAMED[model.serversKind]}, S = ${model.serviceMs.toFixed(1)} ms)`,
     xLabel: 'offered load (requests / s)',
     yLabel: 'mean queue wait (ms)',
     series: [
@@ -57,7 +71,12 @@ export function queueingChart(run: RunData): ChartSpec | undefined {
         points: model.points.map((p) => [p.offered, p.measuredMs] as const),
         dots: true,
       },
-      { name: 'Erlang C', points: curve },
+      { name: predictionName(model), points: curve },
     ],
   };
+}
+
+/** `M/M/c` when the service time is taken as exponential, else `M/G/c (SCV 6.1)`. */
+export function predictionName(model: Pick<QueueingModel, 'serviceScv'>): string {
+  return model.serviceScv === 1 ? 'M/M/c' : `M/G/c (SCV ${model.serviceScv.toFixed(2)})`;
 }

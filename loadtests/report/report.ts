@@ -1,4 +1,4 @@
-import { queueingChart, queueingModel, SERVERS_NAMED } from './queueing-model.ts';
+import { predictionName, queueingChart, queueingModel, SERVERS_NAMED } from './queueing-model.ts';
 import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
 import type { RunData, Summary } from './summary.ts';
 import { FAILOVER_MODE_LABELS } from '../../sim/relay/relay-config.ts';
@@ -154,10 +154,10 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
       '## Queueing vs Erlang C',
       '',
       model.serversKind === 'vcpus'
-        ? `c = ${model.servers} ${SERVERS_NAMED.vcpus}, the model's mean CPU time ${model.serviceMs.toFixed(1)} ms; measured: the wait for a virtual CPU.`
+        ? `c = ${model.servers} ${SERVERS_NAMED.vcpus}, the model's mean CPU time ${model.serviceMs.toFixed(1)} ms (SCV ${model.serviceScv.toFixed(2)}: the prediction is Erlang C × (1 + SCV) / 2, Allen–Cunneen); measured: the wait for a virtual CPU.`
         : `c = ${model.servers} ${SERVERS_NAMED.slots}, measured mean service time ${model.serviceMs.toFixed(1)} ms; measured: the relay's queue wait.`,
       '',
-      '| offered req/s | measured wait ms | M/M/c wait ms |',
+      `| offered req/s | measured wait ms | ${predictionName(model)} wait ms |`,
       '|---|---|---|',
     );
     for (const p of model.points) lines.push(`| ${p.offered} | ${fmt(p.measuredMs)} | ${fmt(p.predictedMs)} |`);

@@ -1,14 +1,16 @@
 import type { Topology } from '../../sim/cluster/topology.ts';
-import { resolveCapacity } from '../../sim/connector/capacity-model.ts';
+import { resolveCapacity, serviceScv } from '../../sim/connector/capacity-model.ts';
 import type { Profile } from '../profiles/profile.ts';
 
-/** The servers of the M/M/c (Erlang C) overlay, and what they are. */
+/** The servers of the Erlang C overlay, and what they are. */
 export interface QueueingServers {
   /** c: virtual CPUs × connectors with a capacity model, else slots × connectors. */
   readonly servers: number;
   readonly serversKind: 'vcpus' | 'slots';
   /** With virtual CPUs: the model's mean CPU time per request (ms), the overlay's service time. */
   readonly modelServiceMs?: number;
+  /** With virtual CPUs: the squared coefficient of variation of the model's CPU time (M/G/c). */
+  readonly modelServiceScv?: number;
 }
 
 /**
@@ -23,6 +25,6 @@ export function queueingServers(profile: Profile, topology: Topology | undefined
   if (!group) return undefined;
   const model = resolveCapacity(group.capacity);
   return model
-    ? { servers: group.connectors * model.cores, serversKind: 'vcpus', modelServiceMs: model.perRequestMs }
+    ? { servers: group.connectors * model.cores, serversKind: 'vcpus', modelServiceMs: model.perRequestMs, modelServiceScv: serviceScv(model) }
     : { servers: group.connectors * group.slots, serversKind: 'slots' };
 }

@@ -17,6 +17,11 @@ export interface TunnelBridgeOptions {
   readonly maxSessionMs: number;
   /** Counts each relayed message: `in` from this WebSocket into the tunnel, `out` the other way. */
   readonly onMessage?: (direction: 'in' | 'out', bytes: number) => void;
+  /**
+   * The CPU a message costs this hop (the connector's capacity model), awaited before the message
+   * is passed on; messages and closes keep their order each way. Absent: passed on at once.
+   */
+  readonly cost?: (bytes: number) => Promise<void>;
 }
 
 export type BridgeOutcome = 'closed' | 'tunnel_lost' | 'idle_timeout' | 'max_duration' | 'message_too_big';
@@ -49,6 +54,17 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
     let tunnelPaused = false;
     let queuedToWs = 0;
     let lastActivity = Date.now();
+    // Messages waiting for their CPU cost, each way; the source pauses while too many bytes wait.
+    const intoTunnel = costLane(
+      options,
+      () => ws.pause(),
+      () => wsPaused || ws.resume(),
+    );
+    const intoWs = costLane(
+      options,
+      () => tunnel.pause(),
+      () => tunnelPaused || tunnel.resume(),
+    );
 
     const toTunnel = (kind: TunnelFrameKind, payload: Buffer) => {
       if (tunnel.destroyed || tunnel.writableEnded) return;
@@ -94,12 +110,15 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
         case TunnelFrameKind.binary:
           lastActivity = Date.now();
           options.onMessage?.('out', frame.payload.length);
-          queuedToWs += frame.payload.length;
-          ws.send(frame.payload, { binary: frame.kind === TunnelFrameKind.binary }, released(frame.payload.length));
-          if (queuedToWs > options.highWaterBytes && !tunnelPaused) {
-            tunnelPaused = true;
-            tunnel.pause();
-          }
+          intoWs(frame.payload.length, () => {
+            if (ws.readyState !== ws.OPEN) return;
+            queuedToWs += frame.payload.length;
+            ws.send(frame.payload, { binary: frame.kind === TunnelFrameKind.binary }, released(frame.payload.length));
+            if (queuedToWs > options.highWaterBytes && !tunnelPaused) {
+              tunnelPaused = true;
+              tunnel.pause();
+            }
+          });
           return;
         case TunnelFrameKind.ping:
           if (ws.readyState === ws.OPEN) ws.ping(frame.payload);
@@ -111,7 +130,7 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
           const { code, reason } = decodeClose(frame.payload);
           closeFromTunnel = true;
           outcome ??= code === 1009 ? 'message_too_big' : 'closed';
-          closeWs(code, reason);
+          intoWs(0, () => closeWs(code, reason));
         }
       }
     };
@@ -119,7 +138,7 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       lastActivity = Date.now();
       options.onMessage?.('in', data.length);
-      toTunnel(isBinary ? TunnelFrameKind.binary : TunnelFrameKind.text, data);
+      intoTunnel(data.length, () => toTunnel(isBinary ? TunnelFrameKind.binary : TunnelFrameKind.text, data));
     });
     ws.on('ping', (data: Buffer) => toTunnel(TunnelFrameKind.ping, data));
     ws.on('pong', (data: Buffer) => {
@@ -166,12 +185,45 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
 
     ws.once('close', (code: number, reason: Buffer) => {
       for (const timer of timers) clearTimeout(timer);
-      if (!closeFromTunnel) sendCloseIntoTunnel(code === 1005 ? undefined : code, reason.toString());
-      else if (!tunnel.destroyed && !tunnel.writableEnded) tunnel.end();
+      intoTunnel(0, () => {
+        if (!closeFromTunnel) sendCloseIntoTunnel(code === 1005 ? undefined : code, reason.toString());
+        else if (!tunnel.destroyed && !tunnel.writableEnded) tunnel.end();
+      });
       // The far end answers our close by ending its side; do not wait for it forever.
       const reaper = setTimeout(() => tunnel.destroy(), TUNNEL_LINGER_MS);
       tunnel.once('close', () => clearTimeout(reaper));
       resolve({ outcome: outcome ?? 'closed', code });
     });
   });
+}
+
+/**
+ * Runs `deliver` once `bytes` have been paid for with `options.cost`, in call order (each cost is
+ * booked at once, so several CPUs serve a burst); without a cost, at once, in the same tick.
+ * While more than `highWaterBytes` wait, the source is paused.
+ */
+function costLane(options: TunnelBridgeOptions, pause: () => void, resume: () => void): (bytes: number, deliver: () => void) => void {
+  const { cost, highWaterBytes } = options;
+  if (!cost) return (_bytes, deliver) => deliver();
+  let tail = Promise.resolve();
+  let waiting = 0;
+  let paused = false;
+  return (bytes, deliver) => {
+    waiting += bytes;
+    if (waiting > highWaterBytes) {
+      paused = true;
+      pause(); // again even if paused: the other side's drain may have resumed the source
+    }
+    const paid = cost(bytes);
+    tail = tail
+      .then(() => paid)
+      .then(() => {
+        waiting -= bytes;
+        if (paused && waiting < highWaterBytes / 2) {
+          paused = false;
+          resume();
+        }
+        deliver();
+      });
+  };
 }

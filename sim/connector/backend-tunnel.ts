@@ -63,6 +63,8 @@ export async function openBackendTunnel(
         tunnelLost: { code: 1001, reason: 'relay connection lost' },
         idleTimeoutMs: 0,
         maxSessionMs: 0,
+        // Each message's bytes cost CPU in the capacity model, as an HTTP body's do.
+        ...(ctx.cpu && { cost: (bytes: number) => ctx.cpu!.bytes(bytes) }),
       }).then((result) => {
         ctx.metrics.wsTunnelsActive.dec();
         resolve(result.outcome);

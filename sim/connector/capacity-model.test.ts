@@ -11,7 +11,7 @@ test("each preset's modelled rate is Microsoft's figure", () => {
 test('settings resolve to a model: unlimited, a preset, or an explicit model; anything else is refused', () => {
   assert.equal(resolveCapacity(CapacitySetting.parse('unlimited')), undefined);
   assert.deepEqual(resolveCapacity(CapacitySetting.parse({ cores: 4 })), CAPACITY_PRESETS[4].model);
-  assert.deepEqual(resolveCapacity(CapacitySetting.parse({ cores: 3, perRequestMs: 5 })), { cores: 3, perRequestMs: 5, perKiBMs: 0.02 });
+  assert.deepEqual(resolveCapacity(CapacitySetting.parse({ cores: 3, perRequestMs: 5 })), { cores: 3, perRequestMs: 5, tailSigma: 0.5, perKiBMs: 0.02 });
   assert.equal(CapacitySetting.safeParse({ cores: 3 }).success, false);
 });
 

@@ -2,8 +2,6 @@ import { systemClock, type Clock } from '../common/clock.ts';
 import type { Logger } from '../common/logger.ts';
 import type { CapacityModel } from './capacity-model.ts';
 
-/** Spread of a request's CPU time around its mean: lognormal σ (our choice; App Proxy documents none). */
-const SERVICE_SIGMA = 0.5;
 /** A virtual CPU finishing this much later than modelled means the host cannot keep up. */
 const LATE_MS = 50;
 
@@ -73,14 +71,19 @@ export class VirtualCpus {
     );
   }
 
-  /** A lognormal draw with mean `meanMs`: most requests near it, a long tail above. */
   #draw(meanMs: number): number {
-    const mu = Math.log(meanMs) - (SERVICE_SIGMA * SERVICE_SIGMA) / 2;
-    const u1 = 1 - this.#random();
-    const u2 = this.#random();
-    const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-    return Math.exp(mu + SERVICE_SIGMA * normal);
+    return drawServiceMs(meanMs, this.#model.tailSigma, this.#random);
   }
+}
+
+/** A lognormal draw with mean `meanMs` and σ `sigma`: most requests below the mean, a long tail above. */
+export function drawServiceMs(meanMs: number, sigma: number, random: () => number): number {
+  if (sigma === 0) return meanMs;
+  const mu = Math.log(meanMs) - (sigma * sigma) / 2;
+  const u1 = 1 - random();
+  const u2 = random();
+  const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.exp(mu + sigma * normal);
 }
 
 /** A connector's virtual CPUs, reporting into its metrics and warning once when the host falls behind. */

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { getLoad } from '../helpers/load.ts';
 import { metricSum, scrape } from '../helpers/prom-text.ts';
 import { startSim } from '../helpers/sim.ts';
+import { openWs } from '../helpers/ws-client.ts';
+import { randomBytes } from 'node:crypto';
 import { parseTopology } from '../../sim/cluster/topology.ts';
 
 /**
@@ -32,6 +34,37 @@ test('a connector with 1 virtual CPU at 20 ms a request delivers about 50 reques
   assert.ok(waitedS > 100, `requests waited ${waitedS.toFixed(1)} s for the CPU in all (the queue grows by 50/s for 3 s)`);
   assert.equal(metricSum(connector, 'connector_cpu_late_total'), 0, 'the host kept up with the model');
   console.log(`capacity model 1 x 20 ms: ${report.ok} requests in ${wallS.toFixed(1)} s = ${throughput.toFixed(1)}/s; CPU wait ${waitedS.toFixed(1)} s in all`);
+});
+
+test('WebSocket messages cost CPU per KiB: 20 echoed 10 KiB messages at 5 ms a KiB take about 1 s on 2 virtual CPUs, arrive intact and in order', async () => {
+  const sim = await startSim({
+    groups: [{ name: 'default', connectors: 1, capacity: { cores: 2, perRequestMs: 1, perKiBMs: 5 } }],
+    apps: [{ name: 'echo', group: 'default' }],
+  });
+  const { ws } = await openWs(sim.publicUrl, new URL(sim.view.apps[0]!.externalUrl).host, '/ws/echo');
+  const before = metricSum(await scrape(sim.view.connectors[0]!.metricsUrl), 'connector_cpu_wait_seconds_count', { kind: 'bytes' });
+  const sent = Array.from({ length: 20 }, () => randomBytes(10 * 1024));
+  const received: Buffer[] = [];
+  const started = performance.now();
+  const done = new Promise<void>((resolve) =>
+    ws.on('message', (data: Buffer) => {
+      if (received.push(data) === sent.length) resolve();
+    }),
+  );
+  for (const message of sent) ws.send(message); // all at once: two virtual CPUs, yet in order
+  await done;
+  const tookMs = performance.now() - started;
+  ws.close();
+  // Each message costs 50 ms twice (to the backend, and back): 2,000 ms of CPU on 2 vCPUs take
+  // at least 1 s (the host alone echoes them in a few ms).
+  assert.ok(tookMs > 1000 && tookMs < 3000, `20 echoes took ${tookMs.toFixed(0)} ms`);
+  assert.deepEqual(
+    received.map((m) => m.toString('hex')),
+    sent.map((m) => m.toString('hex')),
+  );
+  const after = metricSum(await scrape(sim.view.connectors[0]!.metricsUrl), 'connector_cpu_wait_seconds_count', { kind: 'bytes' });
+  assert.equal(after - before, 40, 'each message paid its bytes twice: in and out');
+  console.log(`WebSocket per-KiB cost: 20 echoes of 10 KiB at 5 ms a KiB took ${tookMs.toFixed(0)} ms`);
 });
 
 test('an unknown preset is refused when the topology loads, naming the field', () => {

@@ -241,12 +241,12 @@ test('the queueing profile: relay queue wait follows Erlang C below saturation',
   );
 });
 
-test('the queueing profile with a capacity model: the overlay uses virtual CPUs as servers, and the wait for them follows Erlang C below 80 %', async () => {
+test('the queueing profile with a capacity model: the overlay uses virtual CPUs as servers, and the wait for them follows M/G/c below 80 %', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'topology-'));
   const topology = join(dir, 'capacity.yaml');
   await writeFile(
     topology,
-    'groups: [{ name: default, connectors: 2, capacity: { cores: 1, perRequestMs: 20, perKiBMs: 0 } }]\n' +
+    'groups: [{ name: default, connectors: 1, capacity: { cores: 2, perRequestMs: 20, tailSigma: 1, perKiBMs: 0 } }]\n' +
       'apps: [{ name: echo, group: default }]\ndispatch: { policy: least-pending, queueLimit: 20000, queueTimeoutMs: 30000 }\n',
   );
   const run = await runLoadCli(['queueing', '--topology', topology, '--rate', '120', '--duration', '20s', '--metrics-port', '0', '--quiet'], {
@@ -255,17 +255,18 @@ test('the queueing profile with a capacity model: the overlay uses virtual CPUs 
   assert.ok(run.runDir, run.stderr);
   const model = queueingModel(await readRun(run.runDir));
   assert.ok(model);
-  assert.deepEqual([model.servers, model.serversKind, model.serviceMs], [2, 'vcpus', 20], "2 connectors x 1 virtual CPU at the model's 20 ms");
+  assert.deepEqual([model.servers, model.serversKind, model.serviceMs], [2, 'vcpus', 20], "1 connector x 2 virtual CPUs at the model's 20 ms");
+  assert.ok(Math.abs(model.serviceScv - Math.expm1(1)) < 1e-9, 'lognormal σ 1: SCV e − 1');
   const below = model.points.filter((p) => p.offered < 0.8 * 100 && p.predictedMs !== null);
   assert.ok(below.length >= 6, `${below.length} seconds below 80% utilisation`);
   const measured = below.reduce((n, p) => n + p.measuredMs, 0) / below.length;
   const predicted = below.reduce((n, p) => n + p.predictedMs!, 0) / below.length;
-  // The same stated tolerance as with slots: within 50% of the model, plus 2 ms. (Lognormal service
-  // times, σ 0.5, queue somewhat less than M/M/c's exponential ones.)
-  assert.ok(Math.abs(measured - predicted) <= 0.5 * predicted + 2, `measured ${measured.toFixed(2)} ms vs Erlang C ${predicted.toFixed(2)} ms`);
-  assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /c = 2 virtual CPUs \(capacity model\)/);
+  // The same stated tolerance as with slots: within 50% of the model, plus 2 ms. The prediction is
+  // M/G/c (Allen–Cunneen: Erlang C × (1 + SCV) / 2 = 1.36 × M/M/c for σ 1).
+  assert.ok(Math.abs(measured - predicted) <= 0.5 * predicted + 2, `measured ${measured.toFixed(2)} ms vs M/G/c ${predicted.toFixed(2)} ms`);
+  assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /c = 2 virtual CPUs \(capacity model\).*SCV 1\.72/);
   console.log(
-    `queueing with a capacity model: below 80%, mean wait for a virtual CPU ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms Erlang C (c=2, S=20 ms)`,
+    `queueing with a capacity model: below 80%, mean wait for a virtual CPU ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms M/G/c (c=2, S=20 ms, σ 1)`,
   );
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppService } from './app-service.ts';
 
 export const BackendConfig = z.object({
   id: z.string().min(1),
@@ -10,5 +11,7 @@ export const BackendConfig = z.object({
    * sim's own telemetry is not published to users (Prometheus scrapes the backend directly).
    */
   publishOps: z.boolean().default(false),
+  /** Apps with their own behaviour (topology `apps[].service`), served under `/apps/<name>/`. */
+  services: z.record(z.string(), AppService).default({}),
 });
 export type BackendConfig = z.infer<typeof BackendConfig>;

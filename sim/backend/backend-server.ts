@@ -6,6 +6,7 @@ import { guardRequests, guardUpgrades, parseRequestTarget } from '../common/requ
 import { BackendMetrics } from './backend-metrics.ts';
 import { ROUTES, sendJson, type Route } from './backend-routes.ts';
 import { BackendWebSockets } from './ws-routes.ts';
+import { serveAppService, ServiceSampler, type AppService } from './app-service.ts';
 
 export interface BackendOptions {
   readonly id: string;
@@ -13,7 +14,12 @@ export interface BackendOptions {
   readonly port: number;
   /** Serve the ops paths to relayed requests too (see BackendConfig). */
   readonly publishOps?: boolean;
+  /** Apps with their own service time and response sizes, by name (see AppService). */
+  readonly services?: Readonly<Record<string, AppService>>;
 }
+
+/** `/apps/<name>` and everything under it: the internal URL of an app with a `service`. */
+const APP_SERVICE_PATH = /^\/apps\/([^/]+)(?:\/|$)/;
 
 /** The internal app behind the connectors: test routes plus its own `/metrics` (DESIGN 3.2). */
 export class BackendServer {
@@ -22,9 +28,16 @@ export class BackendServer {
   readonly #log: Logger;
   readonly #server: http.Server;
   readonly #webSockets: BackendWebSockets;
+  readonly #serviceRoutes: ReadonlyMap<string, Route>;
 
   constructor(options: BackendOptions, log: Logger) {
     this.#options = options;
+    this.#serviceRoutes = new Map(
+      Object.entries(options.services ?? {}).map(([name, spec]) => {
+        const sampler = new ServiceSampler(spec);
+        return [name, { template: `/apps/${name}`, pattern: APP_SERVICE_PATH, handle: (ctx) => serveAppService(ctx, sampler) }];
+      }),
+    );
     this.#log = log;
     const answer500 = (_req: http.IncomingMessage, res: http.ServerResponse, err: Error) => sendJson(res, 500, { error: `backend failed: ${err.message}` });
     this.#server = http.createServer(guardRequests(log, (req, res) => this.#handle(req, res), answer500));
@@ -79,6 +92,9 @@ export class BackendServer {
   }
 
   #match(path: string): [Route, string] | undefined {
+    const app = APP_SERVICE_PATH.exec(path)?.[1];
+    const service = app === undefined ? undefined : this.#serviceRoutes.get(app);
+    if (service) return [service, app!];
     for (const route of ROUTES) {
       const found = route.pattern.exec(path);
       if (found) return [route, found[1] ?? ''];

@@ -44,7 +44,8 @@ export interface ComponentConfig<C> {
 export function backendConfigs({ topology, host, ports }: ConfigInputs): ComponentConfig<z.input<typeof BackendConfigSchema>>[] {
   return Array.from({ length: topology.backends }, (_, j) => {
     const id = `backend-${j + 1}`;
-    return { id, config: { id, host, port: ports.backend(j), publishOps: topology.publishBackendMetrics } };
+    const services = Object.fromEntries(topology.apps.filter((a) => a.service && a.backend === id).map((a) => [a.name, a.service!]));
+    return { id, config: { id, host, port: ports.backend(j), publishOps: topology.publishBackendMetrics, services } };
   });
 }
 
@@ -65,7 +66,8 @@ export function relayConfigs(
       apps: topology.apps.map((app) => ({
         name: app.name,
         group: app.group,
-        internalUrl: backendUrl(app.backend),
+        // An app with a service lives under /apps/<name>/ on its backend (see AppService).
+        internalUrl: backendUrl(app.backend) + (app.service ? `/apps/${app.name}` : ''),
         backendTimeoutMs: backendTimeoutMs(app.backendTimeout),
         translateHeaders: app.translateHeaders,
         preAuth: app.preAuth,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AppService } from '../backend/app-service.ts';
 import { formatZodError } from '../common/zod-errors.ts';
 import { FaultRequestError, parseFaultRequest } from './fault-request.ts';
 import { DispatchSettings, FailoverSettings, HeartbeatSettings, RequestSettings, WebSocketSettings } from '../relay/relay-config.ts';
@@ -44,6 +45,11 @@ const App = z.strictObject({
   preAuth: z.enum(['passthrough', 'relay']).default('passthrough'),
   assignedUsers: z.array(z.string()).default([]),
   translateHeaders: z.boolean().default(true),
+  /**
+   * The app's own service time and response sizes (a backend of the sim serves every request to
+   * it that way); absent: the backend's test routes (/echo, /bytes/:n, /upload, ...).
+   */
+  service: AppService.optional(),
 });
 
 /** App Proxy's documented throttling limits, used when a limit is set to `true`. */
@@ -166,6 +172,13 @@ export const Topology = z
           code: 'custom',
           path: ['apps', i, 'backend'],
           message: `unknown backend "${app.backend}" (use ${backends.join(', ')} or an http:// URL)`,
+        });
+      }
+      if (app.service && !backends.includes(app.backend)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i, 'service'],
+          message: `a service is served by the sim's backends (${backends.join(', ')}), not by ${app.backend}`,
         });
       }
     });

@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_TOPOLOGY_PATH, loadTopologyFile, TopologyError, type Topology } from '../../sim/cluster/topology.ts';
 import { CAPACITY_PRESETS, resolveCapacity } from '../../sim/connector/capacity-model.ts';
 import { PlanTrial, type Slo } from './plan-trial.ts';
-import { describeModel, planTable, writePlan, type Plan, type SizeResult } from './plan-report.ts';
+import { parseResponseSizes, parseServiceTime } from './service-args.ts';
+import { AppService } from '../../sim/backend/app-service.ts';
+import { describeModel, describeService, planTable, writePlan, type Plan, type SizeResult } from './plan-report.ts';
 
 const USAGE = `usage: npm run plan -- --app APP --rate R --p99 D [options]
 
@@ -22,6 +24,8 @@ const USAGE = `usage: npm run plan -- --app APP --rate R --p99 D [options]
   --rate R             requests per second it must carry (GETs)
   --p99 D              the p99 it must hold, e.g. 300ms or 1s
   --path P             the GET path (default /echo)
+  --backend T          the app's service time: 40ms, exp:40ms (exponential) or p50:40ms,p99:250ms
+  --responses S        the app's response sizes: 1KiB, or weighted: 1KiB:9,100KiB:1
   --topology FILE      the topology (default sim/topologies/default.yaml); the app's group is sized
   --max-connectors N   give up above N (default 6)
   --quick              fewer, shorter steps (about a minute per size)
@@ -40,6 +44,8 @@ const { values } = (() => {
         rate: { type: 'string' },
         p99: { type: 'string' },
         path: { type: 'string', default: '/echo' },
+        backend: { type: 'string' },
+        responses: { type: 'string' },
         topology: { type: 'string', default: DEFAULT_TOPOLOGY_PATH },
         'max-connectors': { type: 'string', default: '6' },
         quick: { type: 'boolean', default: false },
@@ -57,6 +63,16 @@ if (!values.app) usage('name the app with --app');
 if (!(rate > 0)) usage(`--rate must be a positive number; got ${values.rate}`);
 if (!p99) usage(`--p99 must be a duration like 300ms or 1s; got ${values.p99}`);
 if (!Number.isInteger(maxConnectors) || maxConnectors < 1 || maxConnectors > 50) usage('--max-connectors must be a whole number from 1 to 50');
+const service = (() => {
+  try {
+    return {
+      ...(values.backend !== undefined && { time: parseServiceTime(values.backend) }),
+      ...(values.responses !== undefined && { responseBytes: parseResponseSizes(values.responses) }),
+    };
+  } catch (err) {
+    usage((err as Error).message);
+  }
+})();
 const slo: Slo = { p99Ms: Number(p99[1]) * (p99[2] === 's' ? 1000 : 1), maxErrorRate: 0.001 };
 /** Through a kill or an update, p99 may reach this multiple of the SLO (the stated bound). */
 const FAILURE_P99_FACTOR = 2;
@@ -71,13 +87,17 @@ try {
 }
 const app = topology.apps.find((a) => a.name === values.app);
 if (!app) usage(`no app "${values.app}" in ${values.topology} (apps: ${topology.apps.map((a) => a.name).join(', ')})`);
+if ((values.backend || values.responses) && /^https?:/.test(app.backend))
+  usage(`--backend and --responses model an app the sim serves; ${app.name} is at ${app.backend}`);
+// --backend / --responses give the app a service (over any it has): every request takes that time and size.
+const appService = values.backend || values.responses ? AppService.parse({ ...app.service, ...service }) : app.service;
 const group = topology.groups.find((g) => g.name === app.group)!;
 const configured = resolveCapacity(group.capacity);
 // Sizing on `unlimited` would size for this machine: assume Microsoft's 2-core connector instead.
 const capacity = configured ?? CAPACITY_PRESETS[2].model;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 say(
-  `sizing group "${group.name}" for ${app.name}: ${rate} GETs/s on ${values.path} with p99 ≤ ${slo.p99Ms} ms, ` +
+  `sizing group "${group.name}" for ${app.name}: ${rate} GETs/s on ${values.path}${appService ? ` (the app: ${describeService(appService)})` : ''} with p99 ≤ ${slo.p99Ms} ms, ` +
     `connectors of ${describeModel(capacity)}${configured ? '' : ' (the 2-core preset: the group has no capacity model)'}, failover mode ${topology.failover.mode}`,
 );
 const perSizeS = STEP_SHARES.length * (STEP_SECONDS + 1) + 5;
@@ -88,7 +108,7 @@ function sized(n: number): Topology {
   return {
     ...topology,
     groups: [{ ...group, connectors: n, capacity }],
-    apps: topology.apps.filter((a) => a.group === group.name),
+    apps: topology.apps.filter((a) => a.group === group.name).map((a) => (a === app ? { ...a, service: appService } : a)),
     faults: [],
   };
 }
@@ -158,7 +178,7 @@ for (let n = 1; n <= maxConnectors; n++) {
 
 const plan: Plan = {
   at: new Date().toISOString(),
-  question: { app: app.name, path: values.path, rate, slo, failureP99Factor: FAILURE_P99_FACTOR },
+  question: { app: app.name, path: values.path, ...(appService && { service: appService }), rate, slo, failureP99Factor: FAILURE_P99_FACTOR },
   capacity: { model: capacity, assumed: !configured },
   failoverMode: topology.failover.mode,
   sizes,

@@ -5,6 +5,7 @@ import { svgChart } from '../report/svg-chart.ts';
 import type { FailureResult, Slo, StepResult } from './plan-trial.ts';
 import type { TopologyInput } from '../../sim/cluster/topology.ts';
 import type { CapacityModel } from '../../sim/connector/capacity-model.ts';
+import type { AppService } from '../../sim/backend/app-service.ts';
 
 /** What was learnt about one group size. */
 export interface SizeResult {
@@ -22,7 +23,7 @@ export interface SizeResult {
 /** plan.json: the question, the capacity it assumed, what each size did, and the answer. */
 export interface Plan {
   readonly at: string;
-  readonly question: { app: string; path: string; rate: number; slo: Slo; failureP99Factor: number };
+  readonly question: { app: string; path: string; service?: AppService; rate: number; slo: Slo; failureP99Factor: number };
   readonly capacity: { model: CapacityModel; assumed: boolean };
   readonly failoverMode: string;
   readonly sizes: SizeResult[];
@@ -34,6 +35,13 @@ export interface Plan {
 export function describeModel(model: CapacityModel): string {
   const cap = model.maxTps ? `, at most ${model.maxTps} requests/s` : '';
   return `${model.cores} virtual CPUs, ${model.perRequestMs.toFixed(2)} ms a request, ${model.perKiBMs} ms a KiB${cap}`;
+}
+
+/** An app's service in words: `p50 40 ms, p99 250 ms; responses 1024 B ×9, 102400 B ×1`. */
+export function describeService({ time, responseBytes }: AppService): string {
+  const t = 'fixedMs' in time ? `${time.fixedMs} ms` : 'meanMs' in time ? `exponential, mean ${time.meanMs} ms` : `p50 ${time.p50Ms} ms, p99 ${time.p99Ms} ms`;
+  const sizes = typeof responseBytes === 'number' ? `${responseBytes} B` : responseBytes.map((s) => `${s.bytes} B ×${s.weight}`).join(', ');
+  return `service time ${t}; responses ${sizes}`;
 }
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(Math.round(v)));
@@ -86,7 +94,7 @@ export async function writePlan(dir: string, plan: Plan, recommended: TopologyIn
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1000px;color:#222}pre{background:#f6f6f6;padding:8px}</style></head><body>
 <h1>How many connectors? <small>${esc(plan.question.app)} at ${plan.question.rate}/s, p99 ≤ ${plan.question.slo.p99Ms} ms</small></h1>
 <p><strong>${esc(plan.recommendation.connectors === null ? 'No answer' : `${plan.recommendation.connectors} connectors`)}</strong>: ${esc(plan.recommendation.reason)}</p>
-<p>Capacity model per connector: ${esc(describeModel(plan.capacity.model))}${plan.capacity.assumed ? ' (assumed: the group has none)' : ''}; failover mode ${esc(plan.failoverMode)}.</p>
+<p>Capacity model per connector: ${esc(describeModel(plan.capacity.model))}${plan.capacity.assumed ? ' (assumed: the group has none)' : ''}; failover mode ${esc(plan.failoverMode)}.${plan.question.service ? ` The app: ${esc(describeService(plan.question.service))}.` : ''}</p>
 ${chart}
 <pre>${esc(planTable(plan).join('\n'))}</pre>
 </body></html>

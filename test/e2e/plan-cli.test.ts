@@ -64,4 +64,34 @@ test('npm run plan: bad usage exits 2 naming the problem', async () => {
   const badP99 = await runPlanCli(['--app', 'echo', '--rate', '100', '--p99', 'fast']);
   assert.equal(badP99.code, 2);
   assert.match(badP99.stderr, /--p99 must be a duration/);
+  const badBackend = await runPlanCli(['--app', 'echo', '--rate', '100', '--p99', '300ms', '--backend', 'slow']);
+  assert.equal(badBackend.code, 2);
+  assert.match(badBackend.stderr, /--backend takes 40ms \(fixed\)/);
+});
+
+test("npm run plan --backend: the app's service time counts: 40 ms for every request cannot meet p99 30 ms at any size, and the plan says so (exit 1)", async () => {
+  const run = await runPlanCli(
+    ['--app', 'echo', '--rate', '100', '--p99', '30ms', '--backend', '40ms', '--responses', '1KiB:3,8KiB:1', '--quick', '--max-connectors', '1'],
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /the app: service time 40 ms; responses 1024 B ×3, 8192 B ×1/);
+  assert.ok(run.runDir);
+  const plan = JSON.parse(await readFile(join(run.runDir, 'plan.json'), 'utf8')) as {
+    question: { service: unknown };
+    sizes: { steps: { p99Ms: number; withinSlo: boolean }[] }[];
+    recommendation: { connectors: number | null };
+  };
+  assert.deepEqual(plan.question.service, {
+    time: { fixedMs: 40 },
+    responseBytes: [
+      { bytes: 1024, weight: 3 },
+      { bytes: 8192, weight: 1 },
+    ],
+  });
+  const step = plan.sizes[0]!.steps[0]!;
+  assert.ok(step.p99Ms >= 40 && !step.withinSlo, `p99 ${step.p99Ms} ms with a 40 ms backend`);
+  assert.equal(plan.recommendation.connectors, null);
 });

@@ -16,6 +16,8 @@ import { CAPACITY_PRESETS, resolveCapacity } from '../../sim/connector/capacity-
 import { PlanTrial, type Slo } from './plan-trial.ts';
 import { parseResponseSizes, parseServiceTime } from './service-args.ts';
 import { AppService } from '../../sim/backend/app-service.ts';
+import { PROFILES } from '../profiles/index.ts';
+import type { HttpScenario } from '../run/http-scenarios.ts';
 import { describeModel, describeService, planTable, writePlan, type Plan, type SizeResult } from './plan-report.ts';
 
 const USAGE = `usage: npm run plan -- --app APP --rate R --p99 D [options]
@@ -26,6 +28,8 @@ const USAGE = `usage: npm run plan -- --app APP --rate R --p99 D [options]
   --path P             the GET path (default /echo)
   --backend T          the app's service time: 40ms, exp:40ms (exponential) or p50:40ms,p99:250ms
   --responses S        the app's response sizes: 1KiB, or weighted: 1KiB:9,100KiB:1
+  --mix M              get (default: GETs on --path) or mixed (the mixed profile's GETs 70 %,
+                       streamed uploads 10 %, downloads 20 %, on the backend's test routes)
   --topology FILE      the topology (default sim/topologies/default.yaml); the app's group is sized
   --max-connectors N   give up above N (default 6)
   --quick              fewer, shorter steps (about a minute per size)
@@ -46,6 +50,7 @@ const { values } = (() => {
         path: { type: 'string', default: '/echo' },
         backend: { type: 'string' },
         responses: { type: 'string' },
+        mix: { type: 'string', default: 'get' },
         topology: { type: 'string', default: DEFAULT_TOPOLOGY_PATH },
         'max-connectors': { type: 'string', default: '6' },
         quick: { type: 'boolean', default: false },
@@ -73,6 +78,12 @@ const service = (() => {
     usage((err as Error).message);
   }
 })();
+if (values.mix !== 'get' && values.mix !== 'mixed') usage(`--mix must be get or mixed; got ${values.mix}`);
+if (values.mix === 'mixed' && (values.backend || values.responses)) {
+  usage(
+    '--mix mixed verifies uploads and downloads on the backend test routes, which an app with a service does not have: drop --backend/--responses, or use --mix get',
+  );
+}
 const slo: Slo = { p99Ms: Number(p99[1]) * (p99[2] === 's' ? 1000 : 1), maxErrorRate: 0.001 };
 /** Through a kill or an update, p99 may reach this multiple of the SLO (the stated bound). */
 const FAILURE_P99_FACTOR = 2;
@@ -92,12 +103,17 @@ if ((values.backend || values.responses) && /^https?:/.test(app.backend))
 // --backend / --responses give the app a service (over any it has): every request takes that time and size.
 const appService = values.backend || values.responses ? AppService.parse({ ...app.service, ...service }) : app.service;
 const group = topology.groups.find((g) => g.name === app.group)!;
+// What each arrival is: GETs on one path, or the mixed profile's HTTP requests (its WebSocket sessions are left out).
+const scenarios: HttpScenario[] =
+  values.mix === 'get'
+    ? [{ name: 'get', kind: 'get', app: app.name, path: values.path, share: 1 }]
+    : PROFILES['mixed']!.scenarios.flatMap((s) => (s.kind === 'ws' ? [] : [{ ...s, app: app.name }]));
 const configured = resolveCapacity(group.capacity);
 // Sizing on `unlimited` would size for this machine: assume Microsoft's 2-core connector instead.
 const capacity = configured ?? CAPACITY_PRESETS[2].model;
 const say = (line: string) => process.stderr.write(`${line}\n`);
 say(
-  `sizing group "${group.name}" for ${app.name}: ${rate} GETs/s on ${values.path}${appService ? ` (the app: ${describeService(appService)})` : ''} with p99 ≤ ${slo.p99Ms} ms, ` +
+  `sizing group "${group.name}" for ${app.name}: ${rate} ${values.mix === 'get' ? `GETs/s on ${values.path}` : 'requests/s of the mixed profile (GETs, uploads, downloads)'}${appService ? ` (the app: ${describeService(appService)})` : ''} with p99 ≤ ${slo.p99Ms} ms, ` +
     `connectors of ${describeModel(capacity)}${configured ? '' : ' (the 2-core preset: the group has no capacity model)'}, failover mode ${topology.failover.mode}`,
 );
 const perSizeS = STEP_SHARES.length * (STEP_SECONDS + 1) + 5;
@@ -117,7 +133,7 @@ const started = performance.now();
 const sizes: SizeResult[] = [];
 let answer: Plan['recommendation'] = { connectors: null, reason: `no group size up to ${maxConnectors} held the SLO through a kill and an update` };
 for (let n = 1; n <= maxConnectors; n++) {
-  const trial = new PlanTrial(sized(n), { name: app.name, path: values.path, group: group.name });
+  const trial = new PlanTrial(sized(n), group.name, scenarios);
   await trial.start();
   try {
     const steps = [];
@@ -149,7 +165,7 @@ for (let n = 1; n <= maxConnectors; n++) {
     if (!kill.withinSlo) continue;
     await trial.close(); // the killed connector stays down: the update runs on a fresh sim of N
     let updateLost = 0;
-    const fresh = new PlanTrial(sized(n), { name: app.name, path: values.path, group: group.name });
+    const fresh = new PlanTrial(sized(n), group.name, scenarios);
     await fresh.start();
     try {
       const update = await fresh.through('update', rate, 4 + 3 * n, slo, FAILURE_P99_FACTOR);
@@ -178,7 +194,7 @@ for (let n = 1; n <= maxConnectors; n++) {
 
 const plan: Plan = {
   at: new Date().toISOString(),
-  question: { app: app.name, path: values.path, ...(appService && { service: appService }), rate, slo, failureP99Factor: FAILURE_P99_FACTOR },
+  question: { app: app.name, path: values.path, mix: values.mix, ...(appService && { service: appService }), rate, slo, failureP99Factor: FAILURE_P99_FACTOR },
   capacity: { model: capacity, assumed: !configured },
   failoverMode: topology.failover.mode,
   sizes,

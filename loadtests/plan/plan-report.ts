@@ -23,7 +23,7 @@ export interface SizeResult {
 /** plan.json: the question, the capacity it assumed, what each size did, and the answer. */
 export interface Plan {
   readonly at: string;
-  readonly question: { app: string; path: string; service?: AppService; rate: number; slo: Slo; failureP99Factor: number };
+  readonly question: { app: string; path: string; mix: string; service?: AppService; rate: number; slo: Slo; failureP99Factor: number };
   readonly capacity: { model: CapacityModel; assumed: boolean };
   readonly failoverMode: string;
   readonly sizes: SizeResult[];
@@ -94,7 +94,7 @@ export async function writePlan(dir: string, plan: Plan, recommended: TopologyIn
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1000px;color:#222}pre{background:#f6f6f6;padding:8px}</style></head><body>
 <h1>How many connectors? <small>${esc(plan.question.app)} at ${plan.question.rate}/s, p99 ≤ ${plan.question.slo.p99Ms} ms</small></h1>
 <p><strong>${esc(plan.recommendation.connectors === null ? 'No answer' : `${plan.recommendation.connectors} connectors`)}</strong>: ${esc(plan.recommendation.reason)}</p>
-<p>Capacity model per connector: ${esc(describeModel(plan.capacity.model))}${plan.capacity.assumed ? ' (assumed: the group has none)' : ''}; failover mode ${esc(plan.failoverMode)}.${plan.question.service ? ` The app: ${esc(describeService(plan.question.service))}.` : ''}</p>
+<p>Capacity model per connector: ${esc(describeModel(plan.capacity.model))}${plan.capacity.assumed ? ' (assumed: the group has none)' : ''}; failover mode ${esc(plan.failoverMode)}. Requests: ${plan.question.mix === 'mixed' ? 'the mixed profile (GETs 70 %, streamed uploads 10 %, downloads 20 %)' : `GETs on ${esc(plan.question.path)}`}.${plan.question.service ? ` The app: ${esc(describeService(plan.question.service))}.` : ''}</p>
 ${chart}
 <pre>${esc(planTable(plan).join('\n'))}</pre>
 </body></html>

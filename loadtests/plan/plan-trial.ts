@@ -2,7 +2,7 @@ import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { ControlClient } from '../../sim/cluster/control-client.ts';
 import type { Topology } from '../../sim/cluster/topology.ts';
 import { OpenModelRunner } from '../drivers/open-model.ts';
-import { httpSender, loadAgent, type LoadTarget } from '../run/http-scenarios.ts';
+import { httpSender, loadAgent, type HttpScenario, type LoadTarget } from '../run/http-scenarios.ts';
 import { metricSum, scrape } from '../run/prom-text.ts';
 
 /** The service level a plan must hold: p99 and error rate. */
@@ -15,6 +15,8 @@ export interface Slo {
 export interface StepResult {
   readonly rate: number;
   readonly sent: number;
+  /** Requests sent of each kind of the mix (get, post-stream, download). */
+  readonly sentByKind: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly p99Ms: number | null;
   readonly withinSlo: boolean;
@@ -30,22 +32,21 @@ export interface FailureResult extends StepResult {
 }
 
 /**
- * One group size under trial: a sim of `topology` (the group at N connectors), loaded with GETs
- * on one app at open-model rates. Every run is bounded by its duration; the sim is closed after.
+ * One group size under trial: a sim of `topology` (the group at N connectors), loaded at
+ * open-model rates with the plan's request mix (each arrival is one of `scenarios`, drawn by
+ * share). Every run is bounded by its duration; the sim is closed after.
  */
 export class PlanTrial {
   readonly #cluster: SimCluster;
-  readonly #app: string;
-  readonly #path: string;
+  readonly #scenarios: readonly HttpScenario[];
   readonly #group: string;
   #target: LoadTarget | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(topology: Topology, app: { name: string; path: string; group: string }) {
+  constructor(topology: Topology, group: string, scenarios: readonly HttpScenario[]) {
     this.#cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
-    this.#app = app.name;
-    this.#path = app.path;
-    this.#group = app.group;
+    this.#scenarios = scenarios;
+    this.#group = group;
   }
 
   async start(): Promise<void> {
@@ -75,11 +76,21 @@ export class PlanTrial {
     return this.#closed;
   }
 
-  /** Constant-rate GETs for `seconds`; within the SLO when p99 and the error rate hold. */
+  /** Constant-rate requests of the mix for `seconds`; within the SLO when p99 and the error rate hold. */
   async step(rate: number, seconds: number, slo: Slo): Promise<StepResult> {
     const target = this.#target!;
     const agent = loadAgent(target, 512);
-    const send = httpSender({ name: 'plan', kind: 'get', app: this.#app, path: this.#path, share: 1 }, target, agent);
+    const sentByKind: Record<string, number> = {};
+    const senders = this.#scenarios.map((scenario) => {
+      const sender = httpSender(scenario, target, agent);
+      return [scenario.share, () => ((sentByKind[scenario.kind] = (sentByKind[scenario.kind] ?? 0) + 1), sender())] as const;
+    });
+    const total = senders.reduce((n, [share]) => n + share, 0);
+    const send = () => {
+      let pick = Math.random() * total;
+      for (const [share, sender] of senders) if ((pick -= share) < 0) return sender();
+      return senders.at(-1)![1]();
+    };
     const runner = new OpenModelRunner({
       pattern: { kind: 'constant', rate },
       durationMs: seconds * 1000,
@@ -90,7 +101,7 @@ export class PlanTrial {
     agent.destroy();
     const p99Ms = report.sent > 0 ? report.latencyMs.p99 : null;
     const withinSlo = p99Ms !== null && p99Ms <= slo.p99Ms && report.errors <= slo.maxErrorRate * report.sent && report.dropped === 0;
-    return { rate, sent: report.sent, errors: report.errors, p99Ms, withinSlo };
+    return { rate, sent: report.sent, sentByKind, errors: report.errors, p99Ms, withinSlo };
   }
 
   /**

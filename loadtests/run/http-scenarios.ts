@@ -25,7 +25,7 @@ export function loadAgent(target: LoadTarget, maxSockets: number): http.Agent {
   return spreadingAgent(target.instances ?? [target.origin], { maxSockets, ca: target.ca });
 }
 
-type HttpScenario = Exclude<ScenarioSpec, { kind: 'ws' }>;
+export type HttpScenario = Exclude<ScenarioSpec, { kind: 'ws' }>;
 
 const CHUNK = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 120_000;

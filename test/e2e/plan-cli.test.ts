@@ -95,3 +95,23 @@ test("npm run plan --backend: the app's service time counts: 40 ms for every req
   assert.ok(step.p99Ms >= 40 && !step.withinSlo, `p99 ${step.p99Ms} ms with a 40 ms backend`);
   assert.equal(plan.recommendation.connectors, null);
 });
+
+test('npm run plan --mix mixed: each step sends GETs, streamed uploads and downloads, all verified; with --backend it is refused', async () => {
+  const run = await runPlanCli(['--app', 'echo', '--rate', '100', '--p99', '2s', '--mix', 'mixed', '--quick', '--max-connectors', '1'], { timeoutMs: 120_000 });
+  assert.equal(run.code, 1, `a group of one cannot survive its kill: ${run.stderr}`);
+  assert.match(run.stderr, /requests\/s of the mixed profile/);
+  const plan = JSON.parse(await readFile(join(run.runDir!, 'plan.json'), 'utf8')) as {
+    question: { mix: string };
+    sizes: { steps: { sent: number; sentByKind: Record<string, number>; errors: number; withinSlo: boolean }[] }[];
+  };
+  assert.equal(plan.question.mix, 'mixed');
+  const step = plan.sizes[0]!.steps[0]!;
+  assert.equal(step.errors, 0, 'every upload and download verified');
+  assert.ok(step.withinSlo);
+  const { get = 0, 'post-stream': uploads = 0, download = 0 } = step.sentByKind;
+  assert.equal(get + uploads + download, step.sent);
+  assert.ok(uploads > 0 && download > 0 && get > uploads + download, JSON.stringify(step.sentByKind));
+  const refused = await runPlanCli(['--app', 'echo', '--rate', '100', '--p99', '2s', '--mix', 'mixed', '--backend', '40ms']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--mix mixed verifies uploads and downloads/);
+});

@@ -23,7 +23,7 @@ import { describeModel, describeService, planTable, writePlan, type Plan, type S
 const USAGE = `usage: npm run plan -- --app APP --rate R --p99 D [options]
 
   --app APP            the published app to size its connector group for
-  --rate R             requests per second it must carry (GETs)
+  --rate R             requests per second it must carry
   --p99 D              the p99 it must hold, e.g. 300ms or 1s
   --path P             the GET path (default /echo)
   --backend T          the app's service time: 40ms, exp:40ms (exponential) or p50:40ms,p99:250ms

@@ -13,9 +13,13 @@ import { FAILOVER_MODE_LABELS, FAILOVER_MODES, type FailoverMode } from '../sim/
 import { readRun, writeRun } from './report/results.ts';
 import { buildSummary, thresholdValues, type Summary } from './report/summary.ts';
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
+import { parseDurationS } from './run/duration.ts';
 import { runProfile } from './run/run-profile.ts';
 import { evaluate, loadSloFile, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
 import { queueingServers } from './run/queueing-servers.ts';
+
+/** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
+const OPEN_MODEL_SOCKETS = 4096;
 
 const USAGE = `usage: npm run load -- <profile> [options]
 
@@ -25,10 +29,11 @@ ${Object.values(PROFILES)
   .join('\n')}
 
 options:
-  --duration D      run length: 30s, 2m or seconds (default: the profile's)
+  --duration D      run length: 30s, 2m, 1h30m, 500ms or seconds (default: the profile's)
   --rate R          HTTP arrivals per second, open model (default: the profile's)
   --sessions N      WebSocket sessions (profiles with a ws scenario)
-  --connections N   sockets for the HTTP agent / closed-loop connections
+  --connections N   closed loop: connections (default: the profile's); open model: a cap on
+                    sockets (default ${OPEN_MODEL_SOCKETS}, so waiting happens in the system, not here)
   --closed          closed-loop autocannon baseline instead of the open model (GET only)
   --workers N       autocannon worker threads for --closed, where one core saturates
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
@@ -42,7 +47,7 @@ options:
   --compare DIR     an earlier run to compare with, side by side
   --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
   --metrics-host H  address it listens on (default 127.0.0.1; 0.0.0.0 in containers)
-  --quiet           no progress line`;
+  --quiet           no progress or summary lines (the results path is still printed)`;
 
 function usageError(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -50,11 +55,9 @@ function usageError(message: string): never {
 }
 
 function seconds(text: string, name: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!match) usageError(`--${name} must be a duration like 30s, 2m or 500ms; got ${text}`);
-  const value = Number(match[1]);
-  const unit = match[2] ?? 's';
-  return unit === 'ms' ? value / 1000 : unit === 'm' ? value * 60 : value;
+  const value = parseDurationS(text);
+  if (value === undefined) usageError(`--${name} must be a duration like 30s, 2m, 1h30m or 500ms; got ${text}`);
+  return value;
 }
 
 function positive(text: string | undefined, name: string, fallback: number, allowZero = false): number {
@@ -116,7 +119,9 @@ function parseCli() {
     durationS,
     rate: positive(values.rate, 'rate', profile.defaults.rate),
     sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
-    connections: positive(values.connections, 'connections', profile.defaults.connections),
+    // Open model: sockets are not rationed by default, so requests the system cannot take yet wait in
+    // its queue (where they are measured), not in this generator's socket pool.
+    connections: positive(values.connections, 'connections', values.closed ? profile.defaults.connections : OPEN_MODEL_SOCKETS),
     closed: values.closed,
     workers: positive(values.workers, 'workers', 0, true),
     slo: values.slo,
@@ -195,7 +200,8 @@ try {
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
   const dir = join(cli.out, runId);
   await writeRun(dir, { summary, samples: result.samples }, compare);
-  say(`\n${summaryLine(summary)}\nresults: ${dir}/report.html`);
+  say(`\n${summaryLine(summary)}`);
+  process.stderr.write(`results: ${dir}/report.html\n`); // also with --quiet: where the run went is not progress
 } finally {
   await target.close();
 }

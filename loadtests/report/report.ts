@@ -14,7 +14,7 @@ const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v ==
 export function charts(run: RunData, compare?: RunData): ChartSpec[] {
   const { summary, samples } = run;
   const markers = [
-    ...summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}` })),
+    ...summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}${f.ok ? '' : ' (refused)'}` })),
     // A rolling update is one fault with a step per connector: mark each connector going down.
     ...(summary.events ?? []).filter((e) => e.action === 'update-step').map((e) => ({ x: e.tMs / 1000, label: `update ${e.target.split(':')[1]}` })),
   ];
@@ -141,6 +141,7 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
     ...s.thresholds.map((t) => `| \`${t.expr}\` | ${fmt(t.value)} | ${t.ok ? 'pass' : '**FAIL**'} |`),
     '',
   ];
+  if (s.faultsSkipped) lines.push(`The profile's fault plan was skipped (no \`--control\` URL): ${s.faultsSkipped} fault(s) neither injected nor counted.`, '');
   if (s.faults.length) {
     lines.push('## Faults', '', '| at (s) | action | target | detection ms | recovery ms |', '|---|---|---|---|---|');
     for (const f of s.failover?.perFault ?? [])

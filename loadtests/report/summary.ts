@@ -36,6 +36,8 @@ export interface Summary {
   ws: { sessions: number; messages: number; rttMs: Omit<LatencySummaryMs, 'count' | 'mean'>; dropped: number; reconnected: number } | null;
   relay: RunResult['relayTotals'];
   faults: { at: number; action: string; target: string; ok: boolean }[];
+  /** Planned faults not injected (no --control URL); absent in runs before it was recorded. */
+  faultsSkipped?: number;
   /** The sim's timeline during the run (ms since the run started), when its control API was known. */
   events: RunResult['events'];
   /** The sim's failover mode (topology `failover.mode`); null when the run could not ask (no control API). */
@@ -65,7 +67,7 @@ function gitSha(): string | null {
   }
 }
 
-const percentiles = (s: LatencySummaryMs) => ({ p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max });
+const percentiles = (s: Pick<LatencySummaryMs, 'p50' | 'p90' | 'p99' | 'p999' | 'max'>) => ({ p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max });
 const maxOrNull = (values: (number | null)[]) => (values.some((v) => v === null) || values.length === 0 ? null : Math.max(...(values as number[])));
 
 export function buildSummary(runId: string, profile: string, target: string, options: Record<string, unknown>, result: RunResult): Omit<Summary, 'thresholds'> {
@@ -81,7 +83,7 @@ export function buildSummary(runId: string, profile: string, target: string, opt
   const closed = result.closed;
   const requests = closed ? closed.requests : sum((r) => r.sent);
   const errors = closed ? closed.errors : sum((r) => r.errors);
-  const hasFaults = result.faults.length > 0;
+  const hasFaults = result.faults.some((f) => f.ok);
   return {
     runId,
     profile,
@@ -102,7 +104,7 @@ export function buildSummary(runId: string, profile: string, target: string, opt
       byErrorCode,
       rps: Number((requests / seconds).toFixed(2)),
       bytesPerSec: Math.round(sum((r) => r.bytes) / seconds),
-      latencyMs: closed ? { p50: closed.p50, p90: closed.p50, p99: closed.p99, p999: closed.p99, max: closed.p99 } : percentiles(result.latency.summary()),
+      latencyMs: percentiles(closed ?? result.latency.summary()),
       ...(closed ? { closedLoop: closed } : {}),
     },
     ws: result.ws
@@ -116,6 +118,7 @@ export function buildSummary(runId: string, profile: string, target: string, opt
       : null,
     relay: result.relayTotals,
     faults: result.faults.map((f) => ({ at: Math.round(f.atMs), action: f.action, target: f.target, ok: f.ok })),
+    faultsSkipped: result.faultsSkipped,
     events: result.events,
     failoverMode: result.failoverMode ?? null,
     failover: hasFaults

@@ -21,6 +21,16 @@ const WIDTH = 760;
 const HEIGHT = 260;
 const PAD = { left: 56, right: 16, top: 28, bottom: 36 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+/** A legend entry's width: entries wrap onto further rows rather than run off the chart. */
+const LEGEND_ENTRY = 150;
+const LEGEND_ROW = 13;
+
+/** The largest value, without spreading (Math.max(...xs) overflows the stack past ~125k points). */
+const largest = (values: Iterable<number>, floor: number) => {
+  let max = floor;
+  for (const v of values) if (v > max) max = v;
+  return max;
+};
 
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -36,8 +46,8 @@ function niceMax(value: number): number {
 export function svgChart(spec: ChartSpec): string {
   const xs = spec.series.flatMap((s) => s.points.map(([x]) => x));
   const ys = spec.series.flatMap((s) => s.points.flatMap(([, y]) => (y === null ? [] : [y])));
-  const xMax = Math.max(1, ...xs, ...(spec.markers ?? []).map((m) => m.x));
-  const yMax = niceMax(Math.max(0, ...ys));
+  const xMax = largest([...xs, ...(spec.markers ?? []).map((m) => m.x)], 1);
+  const yMax = niceMax(largest(ys, 0));
   const w = WIDTH - PAD.left - PAD.right;
   const h = HEIGHT - PAD.top - PAD.bottom;
   const sx = (x: number) => PAD.left + (x / xMax) * w;
@@ -59,10 +69,14 @@ export function svgChart(spec: ChartSpec): string {
   parts.push(
     `<text x="12" y="${PAD.top + h / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${PAD.top + h / 2})">${esc(spec.yLabel)}</text>`,
   );
-  for (const marker of spec.markers ?? []) {
+  // Fault labels sit at the foot of the plot, staggered, so they never print over the legend at its head.
+  (spec.markers ?? []).forEach((marker, k) => {
     parts.push(`<line class="fault" x1="${sx(marker.x)}" y1="${PAD.top}" x2="${sx(marker.x)}" y2="${PAD.top + h}" stroke="#c00" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${sx(marker.x) + 3}" y="${PAD.top + 10}" font-size="10" fill="#c00">${esc(marker.label)}</text>`);
-  }
+    parts.push(
+      `<text class="fault-label" x="${sx(marker.x) + 3}" y="${PAD.top + h - 4 - (k % 3) * 11}" font-size="10" fill="#c00">${esc(marker.label)}</text>`,
+    );
+  });
+  const perRow = Math.max(1, Math.floor((w - 8) / LEGEND_ENTRY));
   spec.series.forEach((series, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     if (series.dots) {
@@ -80,8 +94,9 @@ export function svgChart(spec: ChartSpec): string {
       }
       if (d) parts.push(`<path d="${d.trim()}" fill="none" stroke="${colour}" stroke-width="1.6"${series.dashed ? ' stroke-dasharray="6 3"' : ''}/>`);
     }
-    parts.push(`<rect x="${PAD.left + 8 + i * 150}" y="${PAD.top + 2}" width="10" height="10" fill="${colour}"/>`);
-    parts.push(`<text x="${PAD.left + 22 + i * 150}" y="${PAD.top + 11}" font-size="10">${esc(series.name)}</text>`);
+    const [lx, ly] = [PAD.left + 8 + (i % perRow) * LEGEND_ENTRY, PAD.top + 2 + Math.floor(i / perRow) * LEGEND_ROW];
+    parts.push(`<rect class="legend" x="${lx}" y="${ly}" width="10" height="10" fill="${colour}"/>`);
+    parts.push(`<text class="legend" x="${lx + 14}" y="${ly + 9}" font-size="10">${esc(series.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

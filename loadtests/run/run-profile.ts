@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { LatencyHistogram } from '../drivers/latency-histogram.ts';
 import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelReport } from '../drivers/open-model.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
@@ -14,6 +13,7 @@ import type { RunTarget } from './run-context.ts';
 import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
 import { fetchEvents, injectFault } from './run-faults.ts';
+import { closedLoop, type ClosedLoopFigures } from './closed-loop.ts';
 import { liveValues, memoryOf, mergeIntervals, progressLine } from './live-figures.ts';
 
 export interface RunSettings {
@@ -21,6 +21,7 @@ export interface RunSettings {
   readonly durationS: number;
   readonly rate: number;
   readonly sessions: number;
+  /** Closed loop: connections; open model: the socket cap. */
   readonly connections: number;
   /** Closed-loop autocannon instead of the open model (GET scenarios only). */
   readonly closed: boolean;
@@ -49,10 +50,13 @@ export interface RunResult {
   scenarios: Record<string, OpenModelReport>;
   /** Client latency of every HTTP scenario together, from intended send times. */
   latency: LatencyHistogram;
-  closed: { requests: number; rps: number; p50: number; p99: number; errors: number } | undefined;
+  closed: ClosedLoopFigures | undefined;
   ws: WsDriverReport | undefined;
   samples: SecondSample[];
+  /** Faults the plan tried to inject (each ok or refused); none when the plan was skipped. */
   faults: InjectedFault[];
+  /** Planned faults not even tried: no --control URL. They are not faults of this run. */
+  faultsSkipped: number;
   events: RunEvent[];
   relayTotals: RelayTotals;
   /** The sim's failover mode, when known. */
@@ -68,7 +72,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
   await metrics.start(settings.metricsPort, settings.metricsHost);
-  const agent = loadAgent(target, Math.max(settings.connections, 64));
+  const agent = loadAgent(target, settings.connections);
   const abort = new AbortController();
   const startedAt = new Date();
   const t0 = performance.now();
@@ -88,10 +92,12 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
   ws?.start();
 
-  const timers = (profile.faults ?? [])
-    .filter((f) => f.atS * 1000 < durationMs)
-    .map((f) => setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000));
-  if ((profile.faults ?? []).length > 0 && !target.controlUrl) settings.progress('no --control URL: the fault plan is skipped');
+  const plan = (profile.faults ?? []).filter((f) => f.atS * 1000 < durationMs);
+  const faultsSkipped = target.controlUrl ? 0 : plan.length;
+  const timers = (target.controlUrl ? plan : []).map((f) =>
+    setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000),
+  );
+  if (faultsSkipped) settings.progress(`no --control URL: the fault plan is skipped (${faultsSkipped} fault(s) neither injected nor counted)`);
 
   let second = 0;
   const ticker = setInterval(() => {
@@ -157,10 +163,16 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     ws: wsReport,
     samples,
     faults,
+    faultsSkipped,
     events,
     relayTotals: sampler?.totals() ?? NO_RELAY_TOTALS,
     failoverMode: target.failoverMode,
-    failover: faultFigures(faults, events, intervals),
+    // Figures only for faults the sim applied: a refused one has no detection or recovery.
+    failover: faultFigures(
+      faults.filter((f) => f.ok),
+      events,
+      intervals,
+    ),
   };
 }
 
@@ -208,27 +220,6 @@ function wsDriver(spec: Extract<ScenarioSpec, { kind: 'ws' }>, settings: RunSett
     reconnect: WS_RECONNECT,
     onRtt: (ms) => metrics.wsRtt.observe(ms / 1000),
   });
-}
-
-async function closedLoop(specs: readonly ScenarioSpec[], settings: RunSettings, target: RunTarget): Promise<RunResult['closed']> {
-  const get = specs.find((s) => s.kind === 'get');
-  if (!get || get.kind !== 'get') throw new Error('--closed needs a profile with a GET scenario');
-  const result = await autocannon({
-    url: new URL(get.path, target.origin).href,
-    connections: settings.connections,
-    duration: settings.durationS,
-    headers: { host: target.hostOf(get.app) },
-    // autocannon does not verify certificates; SNI names the app as a browser would.
-    ...(target.origin.protocol === 'https:' ? { servername: target.hostOf(get.app).replace(/:\d+$/, '') } : {}),
-    ...(settings.workers > 0 ? { workers: settings.workers } : {}),
-  });
-  return {
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
 }
 
 function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {

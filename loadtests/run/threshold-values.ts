@@ -62,3 +62,15 @@ export function thresholdValues(figures: ThresholdFigures): Record<string, numbe
   }
   return values;
 }
+
+/** Every metric name a threshold may use: those of a run with every figure present. */
+export const THRESHOLD_METRICS: ReadonlySet<string> = new Set(
+  Object.keys(
+    thresholdValues({
+      http: { requests: 1, errors: 0, latencyMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, rps: 0, dropped: 0, verifyFailures: 0 },
+      ws: { rttMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, dropped: 0, reconnected: 0, sessions: 0 },
+      relay: { retries: 0, queueWaitP99Ms: 0 },
+      failover: { detectionMs: 0, recoveryMs: 0, failedRequests: 0, lostInFlight: 0, otherFailures: 0, retriedRequests: 0 },
+    }),
+  ),
+);

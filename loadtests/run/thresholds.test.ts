@@ -25,3 +25,13 @@ test('malformed expressions are refused with an example', () => {
     (err: unknown) => err instanceof ThresholdError && /http\.p99 < 250/.test(err.message),
   );
 });
+
+test('a misspelt metric is refused when the threshold is read, naming the metrics of its family', () => {
+  assert.throws(
+    () => parseThreshold('http.p98 < 250'),
+    (err: unknown) => err instanceof ThresholdError && /no metric http\.p98; known: .*http\.p99/.test(err.message) && !/ws\./.test(err.message),
+  );
+  assert.throws(() => parseThreshold('latency.p99 < 250'), /no metric latency\.p99; known: http\.requests/);
+  for (const known of ['http.p99 < 250', 'ws.dropped == 0', 'failover.otherFailures == 0', 'relay.queueWaitP99Ms < 5', 'verify.failures == 0'])
+    parseThreshold(known);
+});

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SimError } from '../../sim/common/sim-error.ts';
+import { THRESHOLD_METRICS } from './threshold-values.ts';
 
 /**
  * k6-style thresholds: `<metric> <op> <number>`, e.g. `http.p99 < 250`, `http.error_rate < 0.001`,
@@ -36,6 +37,11 @@ export class ThresholdError extends SimError<'bad_threshold'> {
 export function parseThreshold(expr: string, options: { abortOnFail?: boolean; delayAbortEvalS?: number } = {}): Threshold {
   const match = EXPR.exec(expr);
   if (!match) throw new ThresholdError(`threshold "${expr}" is not of the form "<metric> <op> <number>", e.g. "http.p99 < 250"`);
+  // Checked before the run, not found missing after it.
+  if (!THRESHOLD_METRICS.has(match[1]!)) {
+    const family = [...THRESHOLD_METRICS].filter((m) => m.startsWith(`${match[1]!.split('.')[0]}.`));
+    throw new ThresholdError(`threshold "${expr.trim()}": no metric ${match[1]}; known: ${(family.length ? family : [...THRESHOLD_METRICS]).join(', ')}`);
+  }
   return {
     expr: expr.trim(),
     metric: match[1]!,

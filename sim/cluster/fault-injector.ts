@@ -1,9 +1,17 @@
 import type { ToxicSpec } from '../faults/toxics.ts';
-import type { ComponentProcess } from './component-process.ts';
+import type { ComponentProcess, ProcessState } from './component-process.ts';
 import type { EventLog } from './event-log.ts';
 import type { FailoverMode } from '../relay/relay-config.ts';
 import { updateGroup } from './connector-update.ts';
 import { FaultRequestError, LINK_ACTIONS, type FaultParams, type FaultRequest } from './fault-request.ts';
+
+/** The states each process fault acts on; a target in any other state is refused. */
+const ACTS_ON: Partial<Record<FaultRequest['action'], readonly ProcessState[]>> = {
+  pause: ['running', 'draining'],
+  resume: ['paused'],
+  kill: ['starting', 'running', 'paused', 'draining'],
+  terminate: ['starting', 'running', 'paused', 'draining'],
+};
 
 /** What the controller needs from the cluster to inject faults. */
 export interface FaultTargets {
@@ -60,6 +68,11 @@ export class FaultInjector {
       if (component.kind !== 'connector') throw new FaultRequestError(`${request.action} is a link fault; target a connector, group or relay`);
       await this.#linkFault(component, request, undefined);
       return this.#record(request, name);
+    }
+    const actsOn = ACTS_ON[request.action];
+    if (actsOn && !actsOn.includes(component.state)) {
+      // Refused (409), not recorded: pausing a dead connector would otherwise answer ok and do nothing.
+      throw new Error(`${name} is ${component.state}; ${request.action} acts on a process that is ${actsOn.join(' or ')}`);
     }
     this.#record(request, name);
     switch (request.action) {

@@ -5,6 +5,7 @@
 #   load ARGS       runs `npm run load -- ARGS` in the load container against the stack (results in
 #                   results/containers/), e.g. `load failover --duration 20s`
 #   kill SERVICE    kills one container of a service (SIGKILL), e.g. `kill connector-default`
+#   test            the container stack test (test/e2e/container-stack.test.ts): up, targets, load, a kill, down
 #   down            stops and removes the stack's containers, networks and volumes
 #   status          the stack's containers
 # Works with Docker (`docker compose`) and with podman (Debian's docker-compose against podman's
@@ -21,6 +22,9 @@ WAIT_S="${RELAY_SIM_STACK_WAIT_S:-120}"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 fail() { say "$*"; exit 1; }
+
+# The test drives this script itself (up, load, kill, down): it needs no engine set up here.
+[ "$action" = test ] && exec node --import tsx --test test/e2e/container-stack.test.ts
 
 if docker compose version >/dev/null 2>&1; then
   compose=(docker compose) engine=docker
@@ -78,7 +82,9 @@ case "$action" in
     "${compose[@]}" --profile load run --rm --use-aliases load "$@"
     ;;
   kill)
-    id=$("${compose[@]}" ps -q "${1:?name the service}" | head -1)
+    # Not `| head -1`: with pipefail, head closing the pipe early can fail the script (SIGPIPE).
+    ids=$("${compose[@]}" ps -q "${1:?name the service}")
+    id="${ids%%$'\n'*}"
     [ -n "$id" ] || fail "no running container of service ${1}"
     $engine kill "$id" >/dev/null
     say "killed ${1} container ${id:0:12}"
@@ -94,6 +100,6 @@ case "$action" in
     "${compose[@]}" ps
     ;;
   *)
-    fail "usage: npm run stack -- up|load ARGS|kill SERVICE|down|status [--local-base]"
+    fail "usage: npm run stack -- up|load ARGS|kill SERVICE|test|down|status [--local-base]"
     ;;
 esac

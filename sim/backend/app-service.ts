@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { deterministicChunks } from './deterministic-bytes.ts';
+import { standardNormal } from '../common/random.ts';
 import type { RouteContext } from './backend-routes.ts';
 
 const MAX_MS = 600_000;
@@ -59,8 +60,7 @@ export class ServiceSampler {
     if ('fixedMs' in t) return t.fixedMs;
     if ('meanMs' in t) return Math.min(MAX_MS, -Math.log(1 - this.#random()) * t.meanMs);
     const sigma = Math.log(t.p99Ms / t.p50Ms) / Z99;
-    const normal = Math.sqrt(-2 * Math.log(1 - this.#random())) * Math.cos(2 * Math.PI * this.#random());
-    return Math.min(MAX_MS, t.p50Ms * Math.exp(sigma * normal));
+    return Math.min(MAX_MS, t.p50Ms * Math.exp(sigma * standardNormal(this.#random)));
   }
 
   bytes(): number {

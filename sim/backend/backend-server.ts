@@ -92,9 +92,11 @@ export class BackendServer {
   }
 
   #match(path: string): [Route, string] | undefined {
-    const app = APP_SERVICE_PATH.exec(path)?.[1];
-    const service = app === undefined ? undefined : this.#serviceRoutes.get(app);
-    if (service) return [service, app!];
+    if (this.#serviceRoutes.size > 0) {
+      const app = APP_SERVICE_PATH.exec(path)?.[1];
+      const service = app === undefined ? undefined : this.#serviceRoutes.get(app);
+      if (service) return [service, app!];
+    }
     for (const route of ROUTES) {
       const found = route.pattern.exec(path);
       if (found) return [route, found[1] ?? ''];

@@ -104,21 +104,24 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
       }
     };
 
+    const toWs = (frame: TunnelFrame) => {
+      if (ws.readyState !== ws.OPEN) return;
+      queuedToWs += frame.payload.length;
+      ws.send(frame.payload, { binary: frame.kind === TunnelFrameKind.binary }, released(frame.payload.length));
+      if (queuedToWs > options.highWaterBytes && !tunnelPaused) {
+        tunnelPaused = true;
+        tunnel.pause();
+      }
+    };
+
     const onFrame = (frame: TunnelFrame) => {
       switch (frame.kind) {
         case TunnelFrameKind.text:
         case TunnelFrameKind.binary:
           lastActivity = Date.now();
           options.onMessage?.('out', frame.payload.length);
-          intoWs(frame.payload.length, () => {
-            if (ws.readyState !== ws.OPEN) return;
-            queuedToWs += frame.payload.length;
-            ws.send(frame.payload, { binary: frame.kind === TunnelFrameKind.binary }, released(frame.payload.length));
-            if (queuedToWs > options.highWaterBytes && !tunnelPaused) {
-              tunnelPaused = true;
-              tunnel.pause();
-            }
-          });
+          if (intoWs) intoWs(frame.payload.length, () => toWs(frame));
+          else toWs(frame);
           return;
         case TunnelFrameKind.ping:
           if (ws.readyState === ws.OPEN) ws.ping(frame.payload);
@@ -130,7 +133,8 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
           const { code, reason } = decodeClose(frame.payload);
           closeFromTunnel = true;
           outcome ??= code === 1009 ? 'message_too_big' : 'closed';
-          intoWs(0, () => closeWs(code, reason));
+          if (intoWs) intoWs(0, () => closeWs(code, reason));
+          else closeWs(code, reason);
         }
       }
     };
@@ -138,7 +142,9 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       lastActivity = Date.now();
       options.onMessage?.('in', data.length);
-      intoTunnel(data.length, () => toTunnel(isBinary ? TunnelFrameKind.binary : TunnelFrameKind.text, data));
+      const kind = isBinary ? TunnelFrameKind.binary : TunnelFrameKind.text;
+      if (intoTunnel) intoTunnel(data.length, () => toTunnel(kind, data));
+      else toTunnel(kind, data);
     });
     ws.on('ping', (data: Buffer) => toTunnel(TunnelFrameKind.ping, data));
     ws.on('pong', (data: Buffer) => {
@@ -185,10 +191,12 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
 
     ws.once('close', (code: number, reason: Buffer) => {
       for (const timer of timers) clearTimeout(timer);
-      intoTunnel(0, () => {
+      const closeTunnel = () => {
         if (!closeFromTunnel) sendCloseIntoTunnel(code === 1005 ? undefined : code, reason.toString());
         else if (!tunnel.destroyed && !tunnel.writableEnded) tunnel.end();
-      });
+      };
+      if (intoTunnel) intoTunnel(0, closeTunnel);
+      else closeTunnel();
       // The far end answers our close by ending its side; do not wait for it forever.
       const reaper = setTimeout(() => tunnel.destroy(), TUNNEL_LINGER_MS);
       tunnel.once('close', () => clearTimeout(reaper));
@@ -199,12 +207,12 @@ export function bridgeWebSocket(ws: WebSocket, tunnel: Duplex, options: TunnelBr
 
 /**
  * Runs `deliver` once `bytes` have been paid for with `options.cost`, in call order (each cost is
- * booked at once, so several CPUs serve a burst); without a cost, at once, in the same tick.
- * While more than `highWaterBytes` wait, the source is paused.
+ * booked at once, so several CPUs serve a burst). While more than `highWaterBytes` wait, the
+ * source is paused. Undefined without a cost: callers deliver at once, allocating nothing per message.
  */
-function costLane(options: TunnelBridgeOptions, pause: () => void, resume: () => void): (bytes: number, deliver: () => void) => void {
+function costLane(options: TunnelBridgeOptions, pause: () => void, resume: () => void): ((bytes: number, deliver: () => void) => void) | undefined {
   const { cost, highWaterBytes } = options;
-  if (!cost) return (_bytes, deliver) => deliver();
+  if (!cost) return undefined;
   let tail = Promise.resolve();
   let waiting = 0;
   let paused = false;

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../common/clock.ts';
 import type { Logger } from '../common/logger.ts';
+import { standardNormal } from '../common/random.ts';
 import type { CapacityModel } from './capacity-model.ts';
 
 /** A virtual CPU finishing this much later than modelled means the host cannot keep up. */
@@ -80,10 +81,7 @@ export class VirtualCpus {
 export function drawServiceMs(meanMs: number, sigma: number, random: () => number): number {
   if (sigma === 0) return meanMs;
   const mu = Math.log(meanMs) - (sigma * sigma) / 2;
-  const u1 = 1 - random();
-  const u2 = random();
-  const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  return Math.exp(mu + sigma * normal);
+  return Math.exp(mu + sigma * standardNormal(random));
 }
 
 /** A connector's virtual CPUs, reporting into its metrics and warning once when the host falls behind. */

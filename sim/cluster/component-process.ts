@@ -12,6 +12,8 @@ const ENTRY_POINTS: Record<ComponentKind, string> = {
   backend: fileURLToPath(new URL('../backend/main.ts', import.meta.url)),
 };
 const TSX_LOADER = import.meta.resolve('tsx');
+/** `RELAY_SIM_CPU_PROF=DIR` profiles every component (V8 .cpuprofile files in DIR, written at exit). */
+const PROFILE_ARGS = process.env.RELAY_SIM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_SIM_CPU_PROF}`] : [];
 const COMMAND_TIMEOUT_MS = 5000;
 
 export class ComponentStartError extends SimError<'component_start_failed'> {
@@ -80,7 +82,7 @@ export class ComponentProcess {
   start(options: { waitReady: boolean; timeoutMs: number }): Promise<void> {
     this.#stopping = false;
     this.#failure = undefined;
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel], {
+    const child = spawn(process.execPath, [...PROFILE_ARGS, '--import', TSX_LOADER, ENTRY_POINTS[this.kind], '--log-level', this.#spec.logLevel], {
       stdio: ['ignore', 2, 2, 'ipc'],
     });
     // Over IPC, not argv or env: the config carries credentials (see ConfigMessage).

@@ -1,3 +1,4 @@
+import { sendPerTurn } from '../common/send-per-turn.ts';
 import { watchRelayHeartbeat } from './relay-heartbeat.ts';
 import http2 from 'node:http2';
 import type net from 'node:net';
@@ -87,12 +88,12 @@ export class RelayLink {
   }
 
   send(message: ConnectorMessage): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(encodeMessage(message));
+    if (this.#ws?.readyState === WebSocket.OPEN) sendPerTurn(this.#ws, encodeMessage(message));
   }
 
   /** Sends a binary control frame (an inline response). */
   sendFrame(frame: Buffer): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(frame, { binary: true });
+    if (this.#ws?.readyState === WebSocket.OPEN) sendPerTurn(this.#ws, frame);
   }
 
   /** Opens a data-plane stream to the relay; headers carry this link's data token. */

@@ -43,6 +43,11 @@ export class DelayLine {
     if (this.#held > HIGH_WATER_BYTES) await new Promise<void>((resolve) => this.#room.push(resolve));
   }
 
+  /** Nothing held and nothing being written: a chunk written directly now cannot overtake one. */
+  get idle(): boolean {
+    return this.#writing === undefined;
+  }
+
   /** Resolves once everything pushed has been written (or the far side is gone). */
   async flush(): Promise<void> {
     await this.#writing;

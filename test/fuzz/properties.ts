@@ -4,7 +4,15 @@ import { parseTopology, TopologyError } from '../../sim/cluster/topology.ts';
 import { CsrError, parseCsr } from '../../sim/pki/certificate-authority.ts';
 import { ProtocolError } from '../../sim/protocol/errors.ts';
 import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
-import { decodeConnectorMessage, decodeRelayMessage } from '../../sim/protocol/messages.ts';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ConnectorMessage,
+  decodeConnectorMessage,
+  decodeRelayMessage,
+  hotConnectorMessage,
+  hotRelayMessage,
+  RelayMessage,
+} from '../../sim/protocol/messages.ts';
 import { TunnelFrameDecoder, TunnelFrameError } from '../../sim/protocol/tunnel-frames.ts';
 import { parseRequestTarget } from '../../sim/common/request-guard.ts';
 import { promisedBodyLength } from '../../sim/relay/ingress/response-framing.ts';
@@ -47,6 +55,25 @@ const nearMessage = fc
       .map((extra) => ({ ...extra, ...base })),
   );
 
+/** A field that is often well-typed for a dispatch or accept, often not. */
+const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 4 }, { arbitrary: fc.anything(), weight: 1 });
+/** Dispatches and accepts mostly valid, with wrong fields, odd ids, NaN-like numbers and extra keys. */
+const hotMessage = fc.record(
+  {
+    type: fc.constantFrom('dispatch', 'accept'),
+    id: maybe(fc.oneof(fc.string({ maxLength: 3 }), fc.string({ minLength: 62, maxLength: 66 }))),
+    app: maybe(fc.string()),
+    method: maybe(fc.string()),
+    path: maybe(fc.string()),
+    headers: maybe(fc.array(fc.string(), { maxLength: 5 })),
+    hasBody: maybe(fc.boolean()),
+    kind: maybe(fc.constantFrom('http', 'ws', 'tcp')),
+    deadline: maybe(fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity))),
+    extra: fc.anything(),
+  },
+  { requiredKeys: ['type'] },
+);
+
 /** Request targets as hostile clients send them (`curl --path-as-is`): `//`, `//@`, raw bytes. */
 const requestTarget = fc.oneof(
   fc.string(),
@@ -72,6 +99,12 @@ export const PROPERTIES = {
     ),
     (raw) => onlyTyped(() => decodeRelayMessage(raw), ProtocolError),
   ),
+  'hand-checked dispatch and accept agree with the schema': fc.property(hotMessage, (value) => {
+    const relay = hotRelayMessage(value);
+    const connector = hotConnectorMessage(value);
+    const agrees = (hot: unknown, parsed: { success: boolean; data?: unknown }) => hot === undefined || (parsed.success && isDeepStrictEqual(hot, parsed.data));
+    return agrees(relay, RelayMessage.safeParse(value)) && agrees(connector, ConnectorMessage.safeParse(value));
+  }),
   'inline response frames': fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyTyped(() => decodeInlineResponse(Buffer.from(bytes)), ProtocolError)),
   'tunnel frame streams': fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 16 }), (chunks) =>
     onlyTyped(() => {

@@ -1,3 +1,4 @@
+import { sendPerTurn } from '../../common/send-per-turn.ts';
 import { randomBytes } from 'node:crypto';
 import type { ServerHttp2Session } from 'node:http2';
 import type { WebSocket, RawData } from 'ws';
@@ -132,7 +133,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
   }
 
   #send(message: RelayMessage): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(encodeMessage(message));
+    if (this.#ws.readyState === this.#ws.OPEN) sendPerTurn(this.#ws, encodeMessage(message));
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {

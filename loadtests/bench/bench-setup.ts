@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuMicros } from './process-cpu.ts';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
 
@@ -28,10 +29,13 @@ export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off
 export interface ClosedLoopFigures {
   name: string;
   requestsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
+  /** Null when the client did not report it. */
+  p50Ms: number | null;
+  p99Ms: number | null;
   non2xx: number;
   errors: number;
+  /** CPU time the target's own processes (`pids`) spent per request; null when none were given or /proc is absent. */
+  cpuUsPerRequest?: number | null;
 }
 
 /** JIT warm-up before every measured run, so no target is measured cold. */
@@ -44,13 +48,15 @@ const WARMUP_SECONDS = 2;
 export async function measureClosedLoop(
   name: string,
   url: string,
-  options: { connections: number; durationS: number; host?: string },
+  options: { connections: number; durationS: number; host?: string; pids?: readonly number[] },
 ): Promise<ClosedLoopFigures> {
-  const { connections, durationS, host } = options;
+  const { connections, durationS, host, pids = [] } = options;
   process.stderr.write(`  ${name}: warm-up ${WARMUP_SECONDS} s, then ${connections} connections for ${durationS} s ...\n`);
   const target = { url, connections, headers: host ? { host } : {}, ...(url.startsWith('https:') && host ? { servername: host.replace(/:\d+$/, '') } : {}) };
   await autocannon({ ...target, duration: WARMUP_SECONDS });
+  const cpuBefore = pids.length > 0 ? cpuMicros(pids) : null;
   const result = await autocannon({ ...target, duration: durationS });
+  const cpuAfter = pids.length > 0 ? cpuMicros(pids) : null;
   const figures = {
     name,
     requestsPerSec: result.requests.average,
@@ -58,6 +64,7 @@ export async function measureClosedLoop(
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? Math.round((cpuAfter - cpuBefore) / result.requests.total) : null,
   };
   process.stderr.write(`    ${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms\n`);
   return figures;

@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: closed-loop autocannon on a small GET, in one run and on the same machine:
+ * `npm run bench:http`: closed-loop GETs on a small response, in one run and on the same machine:
  *   1. direct to the backend (the baseline),
  *   2. through a naive chain of two Node http proxies (what a two-hop relay costs done naively),
  *   3. through relay-sim's relay and connector.
- * Prints req/s, p50, p99 and each ratio to direct, and writes results/bench-<timestamp>.json.
- * Only the ratios are meaningful on a shared, noisy machine.
+ * Each round measures all three with autocannon, then again with wrk (Debian's, an independent C
+ * client) where installed. Prints req/s, p50, p99, the CPU each target's own processes spent per
+ * request, each round's ratios and their median over rounds, and writes results/bench-<timestamp>.json.
+ * Only ratios are meaningful on a shared, noisy machine; CPU per request is the steadiest figure.
  */
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,25 +14,68 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureClosedLoop, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
+import { measureWrk, wrkInstalled } from './wrk-client.ts';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     connectors: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
-const { duration, connections, connectors } = positiveIntegers({ duration: values.duration, connections: values.connections, connectors: values.connectors });
+const { duration, connections, connectors, rounds } = positiveIntegers({
+  duration: values.duration,
+  connections: values.connections,
+  connectors: values.connectors,
+  rounds: values.rounds,
+});
 
-const measure = (name: string, url: string, host?: string) => measureClosedLoop(name, url, { connections, durationS: duration, ...(host ? { host } : {}) });
+interface Target {
+  readonly name: 'direct' | 'naive-2-hop' | 'relay';
+  readonly url: string;
+  readonly host?: string;
+  /** The target's own processes (the backend is common to all three and not counted). */
+  readonly pids: readonly number[];
+}
 
-async function startNaiveProxy(upstream: string): Promise<{ origin: string; stop: () => void }> {
+async function startNaiveProxy(upstream: string): Promise<{ origin: string; pid: number; stop: () => void }> {
   const child = fork(fileURLToPath(new URL('./naive-proxy.ts', import.meta.url)), [upstream], {
     execArgv: ['--import', import.meta.resolve('tsx')],
   });
   const [message] = (await once(child, 'message')) as [{ port: number }];
-  return { origin: `http://127.0.0.1:${message.port}`, stop: () => child.kill() };
+  return { origin: `http://127.0.0.1:${message.port}`, pid: child.pid!, stop: () => child.kill() };
+}
+
+/** One round's ratios: relay and naive chain to direct, relay to naive. */
+function ratios(runs: readonly ClosedLoopFigures[]) {
+  const [direct, naive, relay] = runs.map((f) => f.requestsPerSec) as [number, number, number];
+  const r = (a: number, b: number) => Number((a / b).toFixed(3));
+  return { naiveToDirect: r(naive, direct), relayToDirect: r(relay, direct), relayToNaive: r(relay, naive) };
+}
+
+function median(list: readonly number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Number(((sorted[mid - 1]! + sorted[mid]!) / 2).toFixed(3));
+}
+
+function medianRatios(perRound: readonly ReturnType<typeof ratios>[]) {
+  if (perRound.length === 0) return null;
+  const of = (key: keyof ReturnType<typeof ratios>) => median(perRound.map((r) => r[key]));
+  return { naiveToDirect: of('naiveToDirect'), relayToDirect: of('relayToDirect'), relayToNaive: of('relayToNaive') };
+}
+
+function printRound(client: string, round: number, runs: readonly ClosedLoopFigures[]): void {
+  console.log(`\nround ${round}, ${client}`);
+  console.log(`${'run'.padEnd(12)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU µs/req'.padStart(11)}`);
+  for (const f of runs) {
+    const cpu = f.cpuUsPerRequest === undefined || f.cpuUsPerRequest === null ? '-' : String(f.cpuUsPerRequest);
+    console.log(`${f.name.padEnd(12)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)} ${cpu.padStart(11)}`);
+  }
+  const r = ratios(runs);
+  console.log(`relay/naive ${r.relayToNaive}   relay/direct ${r.relayToDirect}   naive/direct ${r.naiveToDirect}`);
 }
 
 process.stderr.write(`starting the sim (1 relay, ${connectors} connector(s), 1 backend)...\n`);
@@ -39,28 +84,57 @@ const view = cluster.view();
 const backend = view.backends[0]!.url;
 const hop2 = await startNaiveProxy(backend);
 const hop1 = await startNaiveProxy(hop2.origin);
+const withWrk = await wrkInstalled();
+if (!withWrk) process.stderr.write('wrk is not installed (apt-get install wrk): autocannon figures only\n');
 try {
-  const direct = await measure('direct', `${backend}/echo`);
-  const naive = await measure('naive-2-hop', `${hop1.origin}/echo`);
-  const relay = await measure('relay', `${view.relays[0]!.publicUrl}/echo`, new URL(view.apps[0]!.externalUrl).host);
-  const ratio = (f: ClosedLoopFigures) => Number((f.requestsPerSec / direct.requestsPerSec).toFixed(3));
+  const targets: Target[] = [
+    { name: 'direct', url: `${backend}/echo`, pids: [] },
+    { name: 'naive-2-hop', url: `${hop1.origin}/echo`, pids: [hop1.pid, hop2.pid] },
+    {
+      name: 'relay',
+      url: `${view.relays[0]!.publicUrl}/echo`,
+      host: new URL(view.apps[0]!.externalUrl).host,
+      pids: [...view.relays, ...view.connectors].map((p) => p.pid!),
+    },
+  ];
+  const autocannonRounds: ClosedLoopFigures[][] = [];
+  const wrkRounds: ClosedLoopFigures[][] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const options = { connections, durationS: duration };
+    const viaAutocannon: ClosedLoopFigures[] = [];
+    for (const t of targets) viaAutocannon.push(await measureClosedLoop(t.name, t.url, { ...options, pids: t.pids, ...(t.host ? { host: t.host } : {}) }));
+    autocannonRounds.push(viaAutocannon);
+    if (withWrk) {
+      const viaWrk: ClosedLoopFigures[] = [];
+      for (const t of targets) viaWrk.push(await measureWrk(t.name, t.url, { ...options, ...(t.host ? { host: t.host } : {}) }));
+      wrkRounds.push(viaWrk);
+    }
+  }
+  const cpuMedian = (name: Target['name']) => {
+    const values = autocannonRounds.flatMap((runs) => runs.filter((f) => f.name === name && typeof f.cpuUsPerRequest === 'number').map((f) => f.cpuUsPerRequest!));
+    return values.length > 0 ? median(values) : null;
+  };
   const report = {
     kind: 'http-bench',
     at: new Date().toISOString(),
-    options: { duration, connections, connectors, path: '/echo' },
+    options: { duration, connections, connectors, rounds, path: '/echo' },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    runs: [direct, naive, relay],
-    ratios: { naiveToDirect: ratio(naive), relayToDirect: ratio(relay), relayToNaive: Number((relay.requestsPerSec / naive.requestsPerSec).toFixed(3)) },
+    autocannon: { rounds: autocannonRounds.map((runs) => ({ runs, ratios: ratios(runs) })), median: medianRatios(autocannonRounds.map(ratios)) },
+    wrk: withWrk ? { rounds: wrkRounds.map((runs) => ({ runs, ratios: ratios(runs) })), median: medianRatios(wrkRounds.map(ratios)) } : null,
+    /** Median CPU µs per request of each target's own processes (autocannon rounds; direct has none). */
+    cpuUsPerRequest: { naive: cpuMedian('naive-2-hop'), relay: cpuMedian('relay') },
   };
   await mkdir(values.out, { recursive: true });
   const file = `${values.out}/bench-${report.at.replace(/[:.]/g, '-')}.json`;
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n${'run'.padEnd(12)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio`);
-  for (const f of report.runs) {
-    console.log(`${f.name.padEnd(12)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)}  ${ratio(f)}`);
-  }
-  console.log(`\nrelay/naive: ${report.ratios.relayToNaive}   written to ${file}`);
-  const failed = report.runs.filter((f) => f.non2xx > 0 || f.errors > 0);
+  autocannonRounds.forEach((runs, i) => printRound('autocannon', i + 1, runs));
+  wrkRounds.forEach((runs, i) => printRound('wrk', i + 1, runs));
+  const m = report.autocannon.median!;
+  console.log(`\nmedian of ${rounds} round(s), autocannon: relay/naive ${m.relayToNaive}, relay/direct ${m.relayToDirect}`);
+  if (report.wrk?.median) console.log(`median of ${rounds} round(s), wrk:        relay/naive ${report.wrk.median.relayToNaive}, relay/direct ${report.wrk.median.relayToDirect}`);
+  console.log(`CPU per request (median): naive chain ${report.cpuUsPerRequest.naive ?? '-'} µs, relay + connector ${report.cpuUsPerRequest.relay ?? '-'} µs`);
+  console.log(`written to ${file}`);
+  const failed = [...autocannonRounds, ...wrkRounds].flat().filter((f) => f.non2xx > 0 || f.errors > 0);
   if (failed.length > 0) {
     console.error(`errors during the run: ${failed.map((f) => `${f.name} non2xx=${f.non2xx} errors=${f.errors}`).join(', ')}`);
     process.exitCode = 1;

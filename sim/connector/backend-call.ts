@@ -11,6 +11,7 @@ import { encodeInlineResponse, INLINE_BODY_LIMIT } from '../protocol/inline-resp
 import type { ConnectorMetrics } from './connector-metrics.ts';
 import type { RelayLink } from './relay-link.ts';
 import { SimError } from '../common/sim-error.ts';
+import { CancelledError, type Cancellation } from './cancellation.ts';
 
 /** A failure the connector reports to the relay in a `fail` message. */
 export class BackendCallError extends SimError<ConnectorFailureCode> {
@@ -23,7 +24,7 @@ export interface BackendCallContext {
   readonly link: RelayLink;
   readonly agent: http.Agent;
   readonly metrics: ConnectorMetrics;
-  readonly signal: AbortSignal;
+  readonly cancellation: Cancellation;
   /** The capacity model's virtual CPUs; absent: as fast as this machine. */
   readonly cpu?: VirtualCpus | undefined;
   /** Where to dial a backend URL (through the connector↔backend distance, when set); the URL itself if absent. */
@@ -37,7 +38,7 @@ export interface BackendCallContext {
  * Resolves with the backend status; rejects with BackendCallError before the response started.
  */
 export async function callBackend(ctx: BackendCallContext, message: DispatchMessage, app: PublishedAppConfig): Promise<number> {
-  await ctx.cpu?.request(); // the CPU the request costs (TLS, parsing) in the capacity model
+  if (ctx.cpu) await ctx.cpu.request(); // the CPU the request costs (TLS, parsing) in the capacity model
   const target = backendUrl(app, message.path);
   const via = ctx.route ? await ctx.route(target) : target;
   const backendReq = http.request({
@@ -47,8 +48,8 @@ export async function callBackend(ctx: BackendCallContext, message: DispatchMess
     method: message.method,
     path: target.pathname + target.search,
     headers: [...message.headers, 'host', target.host],
-    signal: ctx.signal,
   });
+  ctx.cancellation.onCancel(() => backendReq.destroy(new CancelledError()));
   // Socket inactivity beyond the app's backend timeout (no response head, or a stalled body).
   backendReq.setTimeout(app.backendTimeoutMs, () =>
     backendReq.destroy(new BackendCallError('backend_timeout', `backend did not answer within ${app.backendTimeoutMs} ms`)),
@@ -81,16 +82,28 @@ export async function returnResponse(ctx: BackendCallContext, id: string, backen
  * INLINE_BODY_LIMIT; bodies of unknown length always stream, so nothing ever waits to fill a buffer.
  */
 async function sendInline(ctx: BackendCallContext, id: string, backendRes: http.IncomingMessage, status: number): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of backendRes as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > INLINE_BODY_LIMIT) throw new BackendCallError('backend_unreachable', 'backend sent more than its content-length');
-    chunks.push(chunk);
-  }
+  const { chunks, size } = await readSmallBody(backendRes);
   ctx.metrics.bytes.inc({ direction: 'down' }, size);
-  await ctx.cpu?.bytes(size);
+  if (ctx.cpu) await ctx.cpu.bytes(size);
   ctx.link.sendFrame(Buffer.concat(encodeInlineResponse({ type: 'response', id, status, headers: backendRes.rawHeaders }, chunks)));
+}
+
+/** A body of known small length, whole; events, not an async iterator, which cost more per request. */
+function readSmallBody(backendRes: http.IncomingMessage): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    backendRes.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= INLINE_BODY_LIMIT) return void chunks.push(chunk);
+      backendRes.destroy();
+      reject(new BackendCallError('backend_unreachable', 'backend sent more than its content-length'));
+    });
+    backendRes.once('end', () => resolve({ chunks, size }));
+    backendRes.once('error', reject);
+    // Cut before its end (the backend went away): no response to give, as the iterator would throw.
+    backendRes.once('close', () => backendRes.readableEnded || reject(new Error('backend response ended early')));
+  });
 }
 
 /** Any larger or open-ended response streams on its own data-plane stream, with flow control. */
@@ -108,7 +121,9 @@ async function streamResponse(ctx: BackendCallContext, id: string, backendRes: h
   let bytesDown = 0;
   backendRes.on('data', (chunk: Buffer) => (bytesDown += chunk.length));
   try {
-    await (ctx.cpu ? pipeline(backendRes, cpuMeter(ctx.cpu), up, { signal: ctx.signal }) : pipeline(backendRes, up, { signal: ctx.signal }));
+    await (ctx.cpu
+      ? pipeline(backendRes, cpuMeter(ctx.cpu), up, { signal: ctx.cancellation.signal })
+      : pipeline(backendRes, up, { signal: ctx.cancellation.signal }));
   } finally {
     ctx.metrics.bytes.inc({ direction: 'down' }, bytesDown);
   }

@@ -25,7 +25,7 @@ export async function openBackendTunnel(
   const { headers, protocols } = handshakeHeaders(message.headers, backendUrl(app, '/').host);
   const target = backendUrl(app, message.path);
   const url = ctx.route ? await ctx.route(target) : target;
-  if (ctx.signal.aborted) throw new Error('cancelled before the backend was dialled');
+  if (ctx.cancellation.cancelled) throw new Error('cancelled before the backend was dialled');
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const backend = new WebSocket(url, protocols, {
     headers,
@@ -37,7 +37,7 @@ export async function openBackendTunnel(
   let upgradeHead: string[] = [];
   return new Promise((resolve, reject) => {
     let opened = false;
-    ctx.signal.addEventListener('abort', () => (opened ? backend.close(1001, 'relay link lost') : backend.terminate()), { once: true });
+    ctx.cancellation.onCancel(() => (opened ? backend.close(1001, 'relay link lost') : backend.terminate()));
     backend.once('upgrade', (res: IncomingMessage) => (upgradeHead = res.rawHeaders));
     backend.once('unexpected-response', (req, res: IncomingMessage) => {
       returnResponse(ctx, message.id, res)

@@ -13,11 +13,12 @@ import { CertificateKeeper } from './certificate-keeper.ts';
 import { RelayDialer } from './relay-dialer.ts';
 import { ConnectorSlots } from './connector-slots.ts';
 import { modelledCpus, type VirtualCpus } from './virtual-cpus.ts';
+import { Cancellation } from './cancellation.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;
   readonly kind: DispatchMessage['kind'];
-  readonly abort: AbortController;
+  readonly cancellation: Cancellation;
 }
 
 /** How to reach one relay: its id and a dialer without client credentials. */
@@ -76,7 +77,7 @@ export class Connector {
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
-      cancel: (_link, id) => this.#active.get(id)?.abort.abort(),
+      cancel: (_link, id) => this.#active.get(id)?.cancellation.cancel(),
       lost: (link) => {
         this.#abortLinkWork(link);
         if (this.#retiring.has(link)) this.#closeRetired(link);
@@ -203,7 +204,7 @@ export class Connector {
     clearInterval(this.#pulls);
     this.#certificates?.close();
     for (const link of this.#links) void link.close();
-    for (const request of this.#active.values()) request.abort.abort();
+    for (const request of this.#active.values()) request.cancellation.cancel();
     this.#agent.destroy();
   }
 
@@ -216,10 +217,10 @@ export class Connector {
     // Full across every relay: this one queues the request until we send `ready`.
     if (message.kind === 'http' && !this.#slots.take(link)) return link.send({ type: 'reject', id: message.id, reason: 'busy' });
     const app = link.apps.get(message.app);
-    const abort = new AbortController();
-    this.#active.set(message.id, { link, kind: message.kind, abort });
+    const cancellation = new Cancellation();
+    this.#active.set(message.id, { link, kind: message.kind, cancellation });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, signal: abort.signal, route: this.#route, cpu: this.#cpus };
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 
@@ -232,6 +233,6 @@ export class Connector {
   }
 
   #abortLinkWork(link: RelayLink): void {
-    for (const request of this.#active.values()) if (request.link === link) request.abort.abort();
+    for (const request of this.#active.values()) if (request.link === link) request.cancellation.cancel();
   }
 }

@@ -25,7 +25,7 @@ export async function runDispatch(
       ctx.link.send({ type: 'fail', id: message.id, code: err.code, detail: err.message });
       return err.code;
     }
-    if (ctx.signal.aborted) return 'cancelled'; // the relay cancelled it, or the link dropped
+    if (ctx.cancellation.cancelled) return 'cancelled'; // the relay cancelled it, or the link dropped
     // Cut mid-body, or refused before the backend was reached: tell the relay rather than leave
     // the request to its deadline (it ignores a fail for a request already over).
     log.debug({ err, id: message.id }, 'request ended early');

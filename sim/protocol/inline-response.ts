@@ -10,7 +10,7 @@ import { ProtocolError } from './errors.ts';
  */
 export const INLINE_BODY_LIMIT = 64 * 1024;
 
-const InlineHead = z.object({
+export const InlineHead = z.object({
   type: z.literal('response'),
   id: z.string().min(1).max(64),
   status: z.number().int().min(200).max(599),
@@ -35,12 +35,30 @@ export function decodeInlineResponse(frame: Buffer): { head: InlineHead; body: B
   } catch {
     throw new ProtocolError('malformed_frame', 'binary frame head is not valid JSON');
   }
+  const head = hotInlineHead(value) ?? schemaChecked(value);
+  const body = frame.subarray(4 + headLength);
+  if (body.length > INLINE_BODY_LIMIT) throw new ProtocolError('malformed_frame', `inline body of ${body.length} bytes exceeds ${INLINE_BODY_LIMIT}`);
+  return { head, body };
+}
+
+function schemaChecked(value: unknown): InlineHead {
   const parsed = InlineHead.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ProtocolError('malformed_frame', `inline response: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`);
   }
-  const body = frame.subarray(4 + headLength);
-  if (body.length > INLINE_BODY_LIMIT) throw new ProtocolError('malformed_frame', `inline body of ${body.length} bytes exceeds ${INLINE_BODY_LIMIT}`);
-  return { head: parsed.data, body };
+  return parsed.data;
+}
+
+/**
+ * The head checked by hand (one per request, like `dispatch` in messages.ts): accepts only what
+ * InlineHead accepts and returns what it would; anything else goes to zod for its error.
+ */
+export function hotInlineHead(value: unknown): InlineHead | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, id, status, headers } = value as Record<string, unknown>;
+  if (type !== 'response' || typeof id !== 'string' || id.length < 1 || id.length > 64) return undefined;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return undefined;
+  if (!Array.isArray(headers) || headers.length % 2 !== 0 || !headers.every((h) => typeof h === 'string')) return undefined;
+  return { type, id, status, headers: headers as string[] };
 }

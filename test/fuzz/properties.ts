@@ -3,7 +3,7 @@ import { parseFaultRequest, FaultRequestError } from '../../sim/cluster/fault-re
 import { parseTopology, TopologyError } from '../../sim/cluster/topology.ts';
 import { CsrError, parseCsr } from '../../sim/pki/certificate-authority.ts';
 import { ProtocolError } from '../../sim/protocol/errors.ts';
-import { decodeInlineResponse } from '../../sim/protocol/inline-response.ts';
+import { decodeInlineResponse, hotInlineHead, InlineHead } from '../../sim/protocol/inline-response.ts';
 import { isDeepStrictEqual } from 'node:util';
 import {
   ConnectorMessage,
@@ -57,11 +57,13 @@ const nearMessage = fc
 
 /** A field that is often well-typed for a dispatch or accept, often not. */
 const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 4 }, { arbitrary: fc.anything(), weight: 1 });
+/** Request ids around both ends of the allowed length. */
+const hotMessageId = maybe(fc.oneof(fc.string({ maxLength: 3 }), fc.string({ minLength: 62, maxLength: 66 })));
 /** Dispatches and accepts mostly valid, with wrong fields, odd ids, NaN-like numbers and extra keys. */
 const hotMessage = fc.record(
   {
     type: fc.constantFrom('dispatch', 'accept'),
-    id: maybe(fc.oneof(fc.string({ maxLength: 3 }), fc.string({ minLength: 62, maxLength: 66 }))),
+    id: hotMessageId,
     app: maybe(fc.string()),
     method: maybe(fc.string()),
     path: maybe(fc.string()),
@@ -105,6 +107,23 @@ export const PROPERTIES = {
     const agrees = (hot: unknown, parsed: { success: boolean; data?: unknown }) => hot === undefined || (parsed.success && isDeepStrictEqual(hot, parsed.data));
     return agrees(relay, RelayMessage.safeParse(value)) && agrees(connector, ConnectorMessage.safeParse(value));
   }),
+  'hand-checked inline response heads agree with the schema': fc.property(
+    fc.record(
+      {
+        type: maybe(fc.constantFrom('response', 'dispatch')),
+        id: hotMessageId,
+        status: maybe(fc.oneof(fc.integer({ min: 150, max: 650 }), fc.double(), fc.constantFrom(Number.NaN, Infinity))),
+        headers: maybe(fc.array(fc.string(), { maxLength: 5 })),
+        extra: fc.anything(),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    (value) => {
+      const hot = hotInlineHead(value);
+      const parsed = InlineHead.safeParse(value);
+      return hot === undefined || (parsed.success && isDeepStrictEqual(hot, parsed.data));
+    },
+  ),
   'inline response frames': fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyTyped(() => decodeInlineResponse(Buffer.from(bytes)), ProtocolError)),
   'tunnel frame streams': fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 16 }), (chunks) =>
     onlyTyped(() => {

@@ -72,7 +72,9 @@ function printRound(client: string, round: number, runs: readonly ClosedLoopFigu
   console.log(`${'run'.padEnd(12)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU µs/req'.padStart(11)}`);
   for (const f of runs) {
     const cpu = f.cpuUsPerRequest === undefined || f.cpuUsPerRequest === null ? '-' : String(f.cpuUsPerRequest);
-    console.log(`${f.name.padEnd(12)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)} ${cpu.padStart(11)}`);
+    console.log(
+      `${f.name.padEnd(12)} ${f.requestsPerSec.toFixed(0).padStart(8)} ${String(f.p50Ms).padStart(7)} ${String(f.p99Ms).padStart(7)} ${cpu.padStart(11)}`,
+    );
   }
   const r = ratios(runs);
   console.log(`relay/naive ${r.relayToNaive}   relay/direct ${r.relayToDirect}   naive/direct ${r.naiveToDirect}`);
@@ -111,7 +113,9 @@ try {
     }
   }
   const cpuMedian = (name: Target['name']) => {
-    const values = autocannonRounds.flatMap((runs) => runs.filter((f) => f.name === name && typeof f.cpuUsPerRequest === 'number').map((f) => f.cpuUsPerRequest!));
+    const values = autocannonRounds.flatMap((runs) =>
+      runs.filter((f) => f.name === name && typeof f.cpuUsPerRequest === 'number').map((f) => f.cpuUsPerRequest!),
+    );
     return values.length > 0 ? median(values) : null;
   };
   const report = {
@@ -131,7 +135,8 @@ try {
   wrkRounds.forEach((runs, i) => printRound('wrk', i + 1, runs));
   const m = report.autocannon.median!;
   console.log(`\nmedian of ${rounds} round(s), autocannon: relay/naive ${m.relayToNaive}, relay/direct ${m.relayToDirect}`);
-  if (report.wrk?.median) console.log(`median of ${rounds} round(s), wrk:        relay/naive ${report.wrk.median.relayToNaive}, relay/direct ${report.wrk.median.relayToDirect}`);
+  if (report.wrk?.median)
+    console.log(`median of ${rounds} round(s), wrk:        relay/naive ${report.wrk.median.relayToNaive}, relay/direct ${report.wrk.median.relayToDirect}`);
   console.log(`CPU per request (median): naive chain ${report.cpuUsPerRequest.naive ?? '-'} µs, relay + connector ${report.cpuUsPerRequest.relay ?? '-'} µs`);
   console.log(`written to ${file}`);
   const failed = [...autocannonRounds, ...wrkRounds].flat().filter((f) => f.non2xx > 0 || f.errors > 0);

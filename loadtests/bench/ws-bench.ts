@@ -2,8 +2,9 @@
  * `npm run bench:ws`: WebSocket sessions, direct to the backend vs through relay + connector, in one
  * run on the same machine:
  *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, then through the relay,
- *      in alternating rounds (default 3); the ratio is of the per-round medians, because one
- *      round's p99 on a shared 2-core machine swings by several times;
+ *      in alternating rounds (default 3); each round's p50 and p99 ratios (relay / direct), and
+ *      their medians over rounds, because one round's p99 on a shared 2-core machine swings by
+ *      several times;
  *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
  *      many were held and the RSS per session summed over relay and connector.
  * Writes results/ws-bench-<timestamp>.json. Compare the ratios; the machine is shared and noisy.
@@ -66,7 +67,14 @@ try {
     const relayed = await measureRtt(`relay (round ${round} of ${rounds})`, relayWs, host);
     perRound.push({ direct: direct.rttMs, relay: relayed.rttMs, dropped: { direct: direct.dropped, relay: relayed.dropped } });
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const roundRatios = perRound.map((r) => ({ p50: ratio(r.relay.p50, r.direct.p50), p99: ratio(r.relay.p99, r.direct.p99) }));
+  const medianRatios = { p50: median(roundRatios.map((r) => r.p50)), p99: median(roundRatios.map((r) => r.p99)) };
   const rtt = (side: 'direct' | 'relay') => ({ p50: median(perRound.map((r) => r[side].p50)), p99: median(perRound.map((r) => r[side].p99)) });
   const direct = { rttMs: rtt('direct'), dropped: perRound.reduce((sum, r) => sum + r.dropped.direct, 0) };
   const relayed = { rttMs: rtt('relay'), dropped: perRound.reduce((sum, r) => sum + r.dropped.relay, 0) };
@@ -88,12 +96,12 @@ try {
     kind: 'ws-bench',
     at: new Date().toISOString(),
     options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, rounds, connectors: 1 },
-    // Medians over rounds; each round's full summary and ratio is kept too.
+    // Medians over rounds of each side's RTT and of each round's ratios; every round is kept too.
     rtt: {
       direct: direct.rttMs,
       relay: relayed.rttMs,
-      p99Ratio: Number((relayed.rttMs.p99 / direct.rttMs.p99).toFixed(2)),
-      rounds: perRound.map((r) => ({ direct: r.direct, relay: r.relay, p99Ratio: Number((r.relay.p99 / r.direct.p99).toFixed(2)) })),
+      medianRatio: medianRatios,
+      rounds: perRound.map((r, i) => ({ direct: r.direct, relay: r.relay, ratio: roundRatios[i] })),
     },
     dropped: { direct: direct.dropped, relay: relayed.dropped },
     capacity: {
@@ -113,10 +121,9 @@ try {
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nRTT at ${sessions} sessions x 1 msg/s, median of ${rounds} rounds   p50 ms   p99 ms`);
   console.log(`  direct                          ${String(direct.rttMs.p50).padStart(6)}   ${String(direct.rttMs.p99).padStart(6)}`);
-  console.log(
-    `  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}   (p99 ${report.rtt.p99Ratio}x direct)`,
-  );
-  console.log(`  p99 ratio per round: ${report.rtt.rounds.map((r) => `${r.p99Ratio}x`).join(', ')}`);
+  console.log(`  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}`);
+  console.log(`  relay / direct per round: ${roundRatios.map((r, i) => `round ${i + 1} p50 ${r.p50}x p99 ${r.p99}x`).join('; ')}`);
+  console.log(`  median of the rounds' ratios: p50 ${medianRatios.p50}x, p99 ${medianRatios.p99}x`);
   console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
   console.log(`written to ${file}`);
 } finally {

@@ -21,8 +21,8 @@ export class LatencyHistogram {
     this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
-  add(other: LatencyHistogram): void {
-    this.histogram.add(other.histogram);
+  add(other: LatencyHistogram | IntervalLatency): void {
+    this.histogram.add(other instanceof LatencyHistogram ? other.histogram : other.histogram().histogram);
   }
 
   /** A compact, lossless text form (HdrHistogram's compressed base64), to merge across threads. */
@@ -49,5 +49,47 @@ export class LatencyHistogram {
       max: ms(h.getValueAtPercentile(100)),
       mean: ms(h.mean),
     };
+  }
+}
+
+/**
+ * One second's latencies in a timeline. Live, it is a full histogram (about 85 KiB); sealed, once
+ * nothing recorded into it is still in flight, it keeps only its compressed encoding (lossless,
+ * typically well under 1 KiB), so a run of many hours keeps a timeline that costs little memory.
+ * Read it back with `histogram()` or `summary()`.
+ */
+export class IntervalLatency {
+  #live: LatencyHistogram | undefined = new LatencyHistogram();
+  #sealed: string | undefined;
+
+  recordMs(ms: number): void {
+    this.#reopen().recordMs(ms);
+  }
+
+  get sealed(): boolean {
+    return this.#live === undefined;
+  }
+
+  seal(): void {
+    if (!this.#live) return;
+    this.#sealed = this.#live.encode();
+    this.#live = undefined;
+  }
+
+  /** The full histogram (decoded afresh when sealed: the caller owns it). */
+  histogram(): LatencyHistogram {
+    return this.#live ?? LatencyHistogram.decode(this.#sealed!);
+  }
+
+  summary(): LatencySummaryMs {
+    return this.histogram().summary();
+  }
+
+  #reopen(): LatencyHistogram {
+    if (!this.#live) {
+      this.#live = LatencyHistogram.decode(this.#sealed!);
+      this.#sealed = undefined;
+    }
+    return this.#live;
   }
 }

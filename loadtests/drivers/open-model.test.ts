@@ -61,3 +61,21 @@ test('a ramp plan sends more towards its end', async () => {
   const [first, second] = runner.intervals;
   assert.ok(second!.sent > first!.sent * 2, `first second ${first!.sent}, second ${second!.sent}`);
 });
+
+test('past seconds are sealed (compact) once their requests answered, the current one stays live', async () => {
+  // Second 0's requests answer within 1.5 s; by the end of a 3 s run only the last second is open.
+  const runner = new OpenModelRunner({
+    pattern: { kind: 'constant', rate: 40 },
+    durationMs: 3000,
+    maxInFlight: 1000,
+    send: () => new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 1500)),
+  });
+  await runner.run();
+  const sealed = runner.intervals.map((i) => i.latency.sealed);
+  assert.deepEqual(sealed, [true, true, false], `sealed per second: ${sealed.join(', ')}`);
+  assert.equal(
+    runner.intervals.reduce((n, i) => n + i.latency.summary().count, 0),
+    runner.report().ok,
+  );
+  assert.ok(runner.intervals.every((i) => i.inFlight === 0));
+});

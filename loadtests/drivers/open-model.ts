@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { LatencyHistogram, type LatencySummaryMs } from './latency-histogram.ts';
+import { IntervalLatency, LatencyHistogram, type LatencySummaryMs } from './latency-histogram.ts';
 
 /** What one request of a scenario ended as. */
 export interface Outcome {
@@ -38,7 +38,10 @@ export interface Interval {
   errors: number;
   bytes: number;
   readonly byErrorCode: Record<string, number>;
-  readonly latency: LatencyHistogram;
+  /** Sealed (compressed) once the second is over and none of its requests is in flight. */
+  readonly latency: IntervalLatency;
+  /** Requests planned in this second still in flight. */
+  inFlight: number;
 }
 
 export interface OpenModelReport {
@@ -147,6 +150,7 @@ export class OpenModelRunner {
     this.#inFlight++;
     this.#sent++;
     interval.sent++;
+    interval.inFlight++;
     return this.#options.send(intendedAt).then(
       (outcome) => this.#record(outcome, intendedAt, interval),
       (err: NodeJS.ErrnoException) => this.#record({ status: 0, errorCode: err.code ?? 'error' }, intendedAt, interval),
@@ -158,6 +162,8 @@ export class OpenModelRunner {
     const ms = performance.now() - intendedAt;
     this.latency.recordMs(ms);
     interval.latency.recordMs(ms);
+    // A second whose last request answered late is sealed now; the others when the next second opens.
+    if (--interval.inFlight === 0 && interval !== this.intervals[this.intervals.length - 1]) interval.latency.seal();
     this.#byStatus[outcome.status] = (this.#byStatus[outcome.status] ?? 0) + 1;
     this.#bytes += outcome.bytes ?? 0;
     interval.bytes += outcome.bytes ?? 0;
@@ -177,7 +183,9 @@ export class OpenModelRunner {
   #interval(intendedAt: number): Interval {
     const second = Math.floor((intendedAt - this.#startedAt) / 1000);
     while (this.intervals.length <= second) {
-      this.intervals.push({ second: this.intervals.length, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new LatencyHistogram() });
+      const previous = this.intervals[this.intervals.length - 1];
+      if (previous && previous.inFlight === 0) previous.latency.seal();
+      this.intervals.push({ second: this.intervals.length, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new IntervalLatency(), inFlight: 0 });
     }
     return this.intervals[second]!;
   }

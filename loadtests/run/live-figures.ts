@@ -1,4 +1,4 @@
-import { LatencyHistogram } from '../drivers/latency-histogram.ts';
+import { IntervalLatency, LatencyHistogram } from '../drivers/latency-histogram.ts';
 import type { Interval, OpenModelRunner } from '../drivers/open-model.ts';
 import type { WsSessionDriver } from '../drivers/ws-session-driver.ts';
 import type { InjectedFault } from './failover-figures.ts';
@@ -49,11 +49,11 @@ export function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: Ws
   });
 }
 
-/** Per-second intervals of every HTTP scenario, summed second by second. */
+/** Per-second intervals of every HTTP scenario, summed second by second (each sealed: compact). */
 export function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
   const longest = Math.max(0, ...runners.map((r) => r.intervals.length));
   return Array.from({ length: longest }, (_, second) => {
-    const merged: Interval = { second, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new LatencyHistogram() };
+    const merged: Interval = { second, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new IntervalLatency(), inFlight: 0 };
     for (const runner of runners) {
       const part = runner.intervals[second];
       if (!part) continue;
@@ -62,8 +62,9 @@ export function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
       merged.errors += part.errors;
       merged.bytes += part.bytes;
       for (const [code, n] of Object.entries(part.byErrorCode)) merged.byErrorCode[code] = (merged.byErrorCode[code] ?? 0) + n;
-      merged.latency.add(part.latency);
+      merged.latency.histogram().add(part.latency);
     }
+    merged.latency.seal();
     return merged;
   });
 }
@@ -92,12 +93,12 @@ export function progressLine(
   return parts.join('  ');
 }
 
-/** Resident memory of every component the run knows, in MiB (for soak runs). */
+/** Resident memory of every component the run knows and of this load runner (`load`), in MiB (for soak runs). */
 export async function memoryOf(target: RunTarget): Promise<Record<string, number>> {
   const entries = await Promise.all(
     target.componentMetrics.map(
       async (c) => [c.id, Math.round(metricSum(await scrape(c.url).catch(() => []), 'process_resident_memory_bytes') / 2 ** 20)] as const,
     ),
   );
-  return Object.fromEntries(entries);
+  return { ...Object.fromEntries(entries), load: Math.round(process.memoryUsage.rss() / 2 ** 20) };
 }

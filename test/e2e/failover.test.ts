@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { LatencyHistogram } from '../../loadtests/drivers/latency-histogram.ts';
+import { LatencyHistogram, type IntervalLatency } from '../../loadtests/drivers/latency-histogram.ts';
 import { fault, getLoad } from '../helpers/load.ts';
 import { metricSum, scrape, waitFor, type Sample } from '../helpers/prom-text.ts';
 import { startSim, type RunningSim } from '../helpers/sim.ts';
@@ -19,7 +19,7 @@ const threeConnectors = (mode: 'appproxy' | 'resilient' = 'appproxy') =>
 const relaySamples = (sim: RunningSim) => scrape(sim.view.relays[0]!.metricsUrl);
 
 /** p99 of the requests planned within [fromS, toS) seconds of the run. */
-function p99Between(intervals: { second: number; latency: LatencyHistogram }[], fromS: number, toS: number): number {
+function p99Between(intervals: { second: number; latency: IntervalLatency }[], fromS: number, toS: number): number {
   const merged = new LatencyHistogram();
   for (const i of intervals) if (i.second >= fromS && i.second < toS) merged.add(i.latency);
   return merged.summary().p99;

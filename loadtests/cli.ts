@@ -213,6 +213,7 @@ function summaryLine(s: Summary): string {
   const parts = [
     `${s.profile}: ${s.http.requests} requests, ${s.http.errors} errors, ${s.http.rps} req/s, p50 ${s.http.latencyMs.p50} ms, p99 ${s.http.latencyMs.p99} ms`,
   ];
+  if (s.http.saturation) parts.push(s.http.saturation.text);
   if (s.ws) parts.push(`ws ${s.ws.sessions} sessions, rtt p99 ${s.ws.rttMs.p99} ms, dropped ${s.ws.dropped}, reconnected ${s.ws.reconnected}`);
   if (s.failover)
     parts.push(

@@ -107,6 +107,7 @@ function summaryRows(s: Summary): [string, unknown][] {
     ['p99 ms', s.http.latencyMs.p99],
     ['max ms', s.http.latencyMs.max],
     ['dropped / late', `${s.http.dropped} / ${s.http.late}`],
+    ['plan delivered', s.http.saturation?.text ?? null],
     ['queue wait p99 ms (relay)', s.relay.queueWaitP99Ms],
     ['retries (relay)', s.relay.retries],
     [

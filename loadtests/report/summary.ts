@@ -1,3 +1,4 @@
+import { saturationVerdict, type SaturationVerdict } from './saturation.ts';
 import { execFileSync } from 'node:child_process';
 import type { LatencySummaryMs } from '../drivers/latency-histogram.ts';
 import type { RunResult, SecondSample } from '../run/run-profile.ts';
@@ -20,6 +21,10 @@ export interface Summary {
   options: Record<string, unknown>;
   aborted: string | null;
   http: {
+    /** Arrivals the open-model plan scheduled (absent in closed-loop runs and in runs before it was recorded). */
+    planned?: number;
+    /** Whether the plan was delivered, and which side fell short if not (open model only). */
+    saturation?: SaturationVerdict | null;
     requests: number;
     ok: number;
     errors: number;
@@ -97,6 +102,18 @@ export function buildSummary(runId: string, profile: string, target: string, opt
       requests,
       ok: requests - errors,
       errors,
+      ...(closed
+        ? {}
+        : {
+            planned: sum((r) => r.planned),
+            saturation: saturationVerdict({
+              planned: sum((r) => r.planned),
+              sent: sum((r) => r.sent),
+              late: sum((r) => r.late),
+              dropped: sum((r) => r.dropped),
+              byErrorCode,
+            }),
+          }),
       dropped: sum((r) => r.dropped),
       late: sum((r) => r.late),
       verifyFailures: byErrorCode['verify_failed'] ?? 0,

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { TopologyError } from '../sim/cluster/topology.ts';
 import { PROFILES } from './profiles/index.ts';
 import { profileThresholds, type Profile } from './profiles/profile.ts';
@@ -35,7 +36,8 @@ options:
   --connections N   closed loop: connections (default: the profile's); open model: a cap on
                     sockets (default ${OPEN_MODEL_SOCKETS}, so waiting happens in the system, not here)
   --closed          closed-loop autocannon baseline instead of the open model (GET only)
-  --workers N       autocannon worker threads for --closed, where one core saturates
+  --workers N       worker threads sending HTTP requests: the open model's (default: half the
+                    cores, at least 1; 1 = this thread), or autocannon's with --closed
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
@@ -123,7 +125,9 @@ function parseCli() {
     // its queue (where they are measured), not in this generator's socket pool.
     connections: positive(values.connections, 'connections', values.closed ? profile.defaults.connections : OPEN_MODEL_SOCKETS),
     closed: values.closed,
-    workers: positive(values.workers, 'workers', 0, true),
+    // Closed loop: 0 lets autocannon decide. Open model: half the cores, so the system under test
+    // (the embedded sim, on the same machine) keeps the other half.
+    workers: Math.floor(positive(values.workers, 'workers', values.closed ? 0 : Math.max(1, Math.floor(availableParallelism() / 2)), true)),
     slo: values.slo,
     target: values.target,
     control: values.control,

@@ -1,15 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { IntervalLatency, LatencyHistogram, type LatencySummaryMs } from './latency-histogram.ts';
+import type { LatencyHistogram } from './latency-histogram.ts';
+import { RunTally, type Interval, type OpenModelReport, type Outcome } from './run-tally.ts';
 
-/** What one request of a scenario ended as. */
-export interface Outcome {
-  /** HTTP status, or 0 when the request failed below HTTP (reset, refused). */
-  readonly status: number;
-  /** The relay's `x-relay-error` code, a transport error code, or `verify_failed`. */
-  readonly errorCode?: string;
-  /** Body bytes moved (either way). */
-  readonly bytes?: number;
-}
+export type { Interval, OpenModelReport, Outcome } from './run-tally.ts';
 
 export type ArrivalPattern =
   | { readonly kind: 'constant'; readonly rate: number }
@@ -28,36 +21,23 @@ export interface OpenModelOptions {
   readonly random?: () => number;
   /** Called for each arrival dropped because too many were in flight. */
   readonly onDrop?: () => void;
-}
-
-/** One second of the run, for timelines (throughput, errors and latency around faults). */
-export interface Interval {
-  readonly second: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  bytes: number;
-  readonly byErrorCode: Record<string, number>;
-  /** Sealed (compressed) once the second is over and none of its requests is in flight. */
-  readonly latency: IntervalLatency;
-  /** Requests planned in this second still in flight. */
-  inFlight: number;
-}
-
-export interface OpenModelReport {
-  planned: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  late: number;
-  byStatus: Record<string, number>;
-  byErrorCode: Record<string, number>;
-  bytes: number;
-  latencyMs: LatencySummaryMs;
+  /** Shifts every arrival this much later (ms): worker threads sharing a constant plan interleave. */
+  readonly offsetMs?: number;
+  /** Told of each send and each outcome (a worker thread posts them to the parent's tally). */
+  readonly observer?: { sent(second: number, late: boolean): void; done(second: number, outcome: Outcome, ms: number): void };
 }
 
 const TICK_MS = 2;
+
+/** An open-model scenario as a run drives it: in this thread (OpenModelRunner) or in worker threads (WorkerPoolRunner). */
+export interface ScenarioRunner {
+  readonly latency: LatencyHistogram;
+  readonly intervals: Interval[];
+  /** Gets ready to send at once when run() is called (worker threads load their code). */
+  prepare?(): Promise<void>;
+  run(signal?: AbortSignal): Promise<OpenModelReport>;
+  report(): OpenModelReport;
+}
 
 /**
  * An open-model load generator: a plan clock schedules arrivals (constant, ramping or Poisson) and
@@ -65,24 +45,22 @@ const TICK_MS = 2;
  * stall shows up in full instead of being hidden by coordinated omission. Late sends and drops
  * are counted. The run is bounded by `durationMs` and stops by itself.
  */
-export class OpenModelRunner {
-  readonly latency = new LatencyHistogram();
-  readonly intervals: Interval[] = [];
+export class OpenModelRunner implements ScenarioRunner {
+  readonly #tally = new RunTally();
   readonly #options: OpenModelOptions;
-  readonly #byStatus: Record<string, number> = {};
-  readonly #byErrorCode: Record<string, number> = {};
-  #planned = 0;
-  #sent = 0;
-  #ok = 0;
-  #errors = 0;
-  #dropped = 0;
-  #late = 0;
-  #bytes = 0;
   #inFlight = 0;
   #startedAt = 0;
 
   constructor(options: OpenModelOptions) {
     this.#options = options;
+  }
+
+  get latency(): LatencyHistogram {
+    return this.#tally.latency;
+  }
+
+  get intervals(): Interval[] {
+    return this.#tally.intervals;
   }
 
   /** Runs the plan to its end and waits for every request sent to finish. */
@@ -108,25 +86,14 @@ export class OpenModelRunner {
   }
 
   report(): OpenModelReport {
-    return {
-      planned: this.#planned,
-      sent: this.#sent,
-      ok: this.#ok,
-      errors: this.#errors,
-      dropped: this.#dropped,
-      late: this.#late,
-      byStatus: { ...this.#byStatus },
-      byErrorCode: { ...this.#byErrorCode },
-      bytes: this.#bytes,
-      latencyMs: this.latency.summary(),
-    };
+    return this.#tally.report();
   }
 
   /** Plan times (performance.now() ms) of every arrival in the run, in order. */
   *#arrivals(): Generator<number> {
     const { pattern, durationMs } = this.#options;
     const random = this.#options.random ?? Math.random;
-    let t = 0;
+    let t = this.#options.offsetMs ?? 0;
     for (;;) {
       const progress = t / durationMs;
       const rate = pattern.kind === 'ramp' ? pattern.from + (pattern.to - pattern.from) * progress : pattern.rate;
@@ -139,54 +106,29 @@ export class OpenModelRunner {
   }
 
   #fire(intendedAt: number): Promise<void> | undefined {
-    this.#planned++;
-    const interval = this.#interval(intendedAt);
+    const tally = this.#tally;
+    tally.planned++;
+    const second = Math.floor((intendedAt - this.#startedAt) / 1000);
+    tally.interval(second);
     if (this.#inFlight >= this.#options.maxInFlight) {
-      this.#dropped++;
+      tally.dropped++;
       this.#options.onDrop?.();
       return undefined;
     }
-    if (performance.now() - intendedAt > (this.#options.lateAfterMs ?? 10)) this.#late++;
+    const late = performance.now() - intendedAt > (this.#options.lateAfterMs ?? 10);
     this.#inFlight++;
-    this.#sent++;
-    interval.sent++;
-    interval.inFlight++;
+    tally.sent(second, late);
+    this.#options.observer?.sent(second, late);
     return this.#options.send(intendedAt).then(
-      (outcome) => this.#record(outcome, intendedAt, interval),
-      (err: NodeJS.ErrnoException) => this.#record({ status: 0, errorCode: err.code ?? 'error' }, intendedAt, interval),
+      (outcome) => this.#record(second, outcome, intendedAt),
+      (err: NodeJS.ErrnoException) => this.#record(second, { status: 0, errorCode: err.code ?? 'error' }, intendedAt),
     );
   }
 
-  #record(outcome: Outcome, intendedAt: number, interval: Interval): void {
+  #record(second: number, outcome: Outcome, intendedAt: number): void {
     this.#inFlight--;
     const ms = performance.now() - intendedAt;
-    this.latency.recordMs(ms);
-    interval.latency.recordMs(ms);
-    // A second whose last request answered late is sealed now; the others when the next second opens.
-    if (--interval.inFlight === 0 && interval !== this.intervals[this.intervals.length - 1]) interval.latency.seal();
-    this.#byStatus[outcome.status] = (this.#byStatus[outcome.status] ?? 0) + 1;
-    this.#bytes += outcome.bytes ?? 0;
-    interval.bytes += outcome.bytes ?? 0;
-    const failed = outcome.status === 0 || outcome.status >= 400 || outcome.errorCode !== undefined;
-    if (failed) {
-      this.#errors++;
-      interval.errors++;
-      const code = outcome.errorCode ?? `http_${outcome.status}`;
-      this.#byErrorCode[code] = (this.#byErrorCode[code] ?? 0) + 1;
-      interval.byErrorCode[code] = (interval.byErrorCode[code] ?? 0) + 1;
-    } else {
-      this.#ok++;
-      interval.ok++;
-    }
-  }
-
-  #interval(intendedAt: number): Interval {
-    const second = Math.floor((intendedAt - this.#startedAt) / 1000);
-    while (this.intervals.length <= second) {
-      const previous = this.intervals[this.intervals.length - 1];
-      if (previous && previous.inFlight === 0) previous.latency.seal();
-      this.intervals.push({ second: this.intervals.length, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new IntervalLatency(), inFlight: 0 });
-    }
-    return this.intervals[second]!;
+    this.#tally.record(second, outcome, ms);
+    this.#options.observer?.done(second, outcome, ms);
   }
 }

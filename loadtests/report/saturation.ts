@@ -2,7 +2,7 @@
 export interface SaturationVerdict {
   /** Sent ÷ planned. */
   readonly sentOfPlan: number;
-  /** More than 1 % of sends left later than 10 ms after their plan time: the generator could not keep the schedule. */
+  /** After the first second, more than 1 % of sends left over 10 ms behind their plan time: the generator could not keep the schedule. */
   readonly generatorSaturated: boolean;
   /** Arrivals dropped at the in-flight cap, or more than 1 % refused for capacity (429, 503): the system could not absorb the load. */
   readonly systemSaturated: boolean;
@@ -22,20 +22,25 @@ export function saturationVerdict(http: {
   planned: number;
   sent: number;
   late: number;
+  /** Late sends in the first second: connections opening and code warming up, not a lasting shortfall. */
+  lateInFirstSecond: number;
   dropped: number;
   byErrorCode: Record<string, number>;
 }): SaturationVerdict | null {
   if (http.planned === 0) return null;
   const sentOfPlan = http.sent / http.planned;
   const refused = CAPACITY_CODES.reduce((n, code) => n + (http.byErrorCode[code] ?? 0), 0);
-  const generatorSaturated = http.late > 0.01 * Math.max(1, http.sent);
+  const lateAfterStart = http.late - http.lateInFirstSecond;
+  const generatorSaturated = lateAfterStart > 0.01 * Math.max(1, http.sent);
   const systemSaturated = http.dropped > 0 || refused > 0.01 * Math.max(1, http.sent);
   const pct = (n: number) => `${(100 * n).toFixed(1)} %`;
   const parts = [`sent ${http.sent} of ${http.planned} planned (${pct(sentOfPlan)})`];
   if (generatorSaturated) {
     parts.push(
-      `the load generator saturated: ${http.late} sends (${pct(http.late / Math.max(1, http.sent))}) left over 10 ms late; add --workers or lower --rate`,
+      `the load generator saturated: ${lateAfterStart} sends after the first second (${pct(lateAfterStart / Math.max(1, http.sent))}) left over 10 ms late; add --workers or lower --rate`,
     );
+  } else if (http.lateInFirstSecond > 0) {
+    parts.push(`${http.lateInFirstSecond} sends late in the first second (connections opening, code warming up)`);
   }
   if (systemSaturated) {
     const why = [

@@ -111,6 +111,7 @@ export function buildSummary(runId: string, profile: string, target: string, opt
               sent: sum((r) => r.sent),
               late: sum((r) => r.late),
               dropped: sum((r) => r.dropped),
+              lateInFirstSecond: result.samples[0]?.http.late ?? 0,
               byErrorCode,
             }),
           }),

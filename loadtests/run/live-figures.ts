@@ -1,5 +1,5 @@
 import { IntervalLatency, LatencyHistogram } from '../drivers/latency-histogram.ts';
-import type { Interval, OpenModelRunner } from '../drivers/open-model.ts';
+import type { Interval, ScenarioRunner } from '../drivers/open-model.ts';
 import type { WsSessionDriver } from '../drivers/ws-session-driver.ts';
 import type { InjectedFault } from './failover-figures.ts';
 import type { RelaySecond } from './relay-sampler.ts';
@@ -14,7 +14,7 @@ import { metricSum, scrape } from './prom-text.ts';
  * The threshold metrics as they stand mid-run (for abortOnFail): HTTP latency and error rate so
  * far, WebSocket RTT and drops. Failover figures only exist at the end.
  */
-export function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: WsSessionDriver | undefined): Record<string, number | null> {
+export function liveValues(runners: ReadonlyMap<string, ScenarioRunner>, ws: WsSessionDriver | undefined): Record<string, number | null> {
   const latency = new LatencyHistogram();
   let requests = 0;
   let errors = 0;
@@ -50,14 +50,15 @@ export function liveValues(runners: ReadonlyMap<string, OpenModelRunner>, ws: Ws
 }
 
 /** Per-second intervals of every HTTP scenario, summed second by second (each sealed: compact). */
-export function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
+export function mergeIntervals(runners: ScenarioRunner[]): Interval[] {
   const longest = Math.max(0, ...runners.map((r) => r.intervals.length));
   return Array.from({ length: longest }, (_, second) => {
-    const merged: Interval = { second, sent: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new IntervalLatency(), inFlight: 0 };
+    const merged: Interval = { second, sent: 0, late: 0, ok: 0, errors: 0, bytes: 0, byErrorCode: {}, latency: new IntervalLatency(), inFlight: 0 };
     for (const runner of runners) {
       const part = runner.intervals[second];
       if (!part) continue;
       merged.sent += part.sent;
+      merged.late += part.late;
       merged.ok += part.ok;
       merged.errors += part.errors;
       merged.bytes += part.bytes;
@@ -71,7 +72,7 @@ export function mergeIntervals(runners: OpenModelRunner[]): Interval[] {
 
 export function progressLine(
   second: number,
-  runners: ReadonlyMap<string, OpenModelRunner>,
+  runners: ReadonlyMap<string, ScenarioRunner>,
   ws: WsSessionDriver | undefined,
   faults: readonly InjectedFault[],
   relay: RelaySecond | null | undefined,

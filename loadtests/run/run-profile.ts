@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from '../drivers/latency-histogram.ts';
-import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelReport } from '../drivers/open-model.ts';
+import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelReport, type ScenarioRunner } from '../drivers/open-model.ts';
+import { WorkerPoolRunner } from './worker-pool-runner.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 import type { Profile, ScenarioSpec } from '../profiles/profile.ts';
 import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
@@ -37,7 +38,18 @@ export interface RunSettings {
 /** One second of a run, as written to samples.ndjson.gz. */
 export interface SecondSample {
   t: number;
-  http: { sent: number; ok: number; errors: number; bytes: number; p50: number; p90: number; p99: number; max: number; byErrorCode: Record<string, number> };
+  http: {
+    sent: number;
+    late?: number;
+    ok: number;
+    errors: number;
+    bytes: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    byErrorCode: Record<string, number>;
+  };
   ws: { open: number; sent: number } | null;
   relay: RelaySecond | null;
   memoryMiB?: Record<string, number>;
@@ -74,8 +86,6 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   await metrics.start(settings.metricsPort, settings.metricsHost);
   const agent = loadAgent(target, settings.connections);
   const abort = new AbortController();
-  const startedAt = new Date();
-  const t0 = performance.now();
   const faults: InjectedFault[] = [];
   const relaySamples: (RelaySecond | null)[] = [];
   const wsSamples: { open: number; sent: number }[] = [];
@@ -85,10 +95,14 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
 
   const httpSpecs = profile.scenarios.filter((s): s is Exclude<ScenarioSpec, { kind: 'ws' }> => s.kind !== 'ws');
   const wsSpec = profile.scenarios.find((s) => s.kind === 'ws');
-  const runners = new Map<string, OpenModelRunner>();
+  const runners = new Map<string, ScenarioRunner>();
   if (!settings.closed) {
     for (const spec of httpSpecs) runners.set(spec.name, openModelRunner(spec, settings, target, agent, metrics, durationMs));
   }
+  // Worker threads load before the clock starts, so second 0 and the fault plan line up with the first sends.
+  await Promise.all([...runners.values()].map((runner) => runner.prepare?.()));
+  const startedAt = new Date();
+  const t0 = performance.now();
   const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
   ws?.start();
 
@@ -139,6 +153,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
       t: i,
       http: {
         sent: interval.sent,
+        late: interval.late,
         ok: interval.ok,
         errors: interval.errors,
         bytes: interval.bytes,
@@ -183,21 +198,38 @@ function openModelRunner(
   agent: http.Agent,
   metrics: LoadgenMetrics,
   durationMs: number,
-): OpenModelRunner {
+): ScenarioRunner {
   const rate = settings.rate * spec.share;
   const kind = spec.kind === 'get' && spec.pattern ? spec.pattern : settings.profile.arrival;
   const pattern: ArrivalPattern =
     kind === 'ramp'
       ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate, poisson: settings.profile.arrival === 'poisson' }
       : { kind, rate };
-  const send = httpSender(spec, target, agent);
   const latency = metrics.latency.labels(spec.name);
   const dropped = metrics.dropped.labels(spec.name);
   dropped.inc(0);
+  const maxInFlight = Math.max(1000, Math.ceil(rate * 30));
+  if (settings.workers > 1) {
+    return new WorkerPoolRunner({
+      scenario: spec,
+      target,
+      workers: settings.workers,
+      pattern,
+      durationMs,
+      maxInFlight,
+      sockets: settings.connections,
+      onDrops: (count) => dropped.inc(count),
+      onOutcome: (outcome, ms) => {
+        latency.observe(ms / 1000);
+        metrics.requests.inc({ profile: settings.profile.name, scenario: spec.name, outcome: outcome.errorCode ?? 'ok' });
+      },
+    });
+  }
+  const send = httpSender(spec, target, agent);
   return new OpenModelRunner({
     pattern,
     durationMs,
-    maxInFlight: Math.max(1000, Math.ceil(rate * 30)),
+    maxInFlight,
     onDrop: () => dropped.inc(),
     send: async (intendedAt) => {
       const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
+import { LiveLine, type LiveSnapshot } from './run/live-line.ts';
 import { TopologyError } from '../sim/cluster/topology.ts';
 import { PROFILES } from './profiles/index.ts';
 import { profileThresholds, type Profile } from './profiles/profile.ts';
@@ -147,8 +148,9 @@ const sloThresholds = cli.slo
   ? await loadSloFile(cli.slo).catch((err: Error) => usageError(err instanceof ThresholdError ? err.message : String(err)))
   : undefined;
 const compare = cli.compare ? await readRun(cli.compare).catch((err: Error) => usageError(`--compare ${cli.compare}: ${err.message}`)) : undefined;
+const liveLine = new LiveLine({ write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true });
 const say = (line: string) => {
-  if (!cli.quiet) process.stderr.write(`${line}\n`);
+  if (!cli.quiet) liveLine.message(line);
 };
 
 let target: RunTarget;
@@ -196,9 +198,11 @@ try {
       metricsPort: cli.metricsPort,
       metricsHost: cli.metricsHost,
       progress: say,
+      ...(cli.quiet ? {} : { live: (snapshot: LiveSnapshot) => liveLine.update(snapshot) }),
     },
     target,
   );
+  liveLine.end();
   const base = buildSummary(runId, cli.profile.name, target.url, options, result);
   const values = thresholdValues(base);
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };

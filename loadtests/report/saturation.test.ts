@@ -4,19 +4,19 @@ import { saturationVerdict } from './saturation.ts';
 
 test('a run sent on time with room to spare is on schedule', () => {
   const v = saturationVerdict({ planned: 1000, sent: 1000, late: 3, lateInFirstSecond: 0, dropped: 0, byErrorCode: { connector_lost: 4 } })!;
-  assert.equal(v.generatorSaturated, false);
+  assert.equal(v.generatorBehind, false);
   assert.equal(v.systemSaturated, false);
   assert.match(v.text, /on schedule/);
 });
 
 test('late sends blame the generator; drops and capacity refusals blame the system under test', () => {
   const generator = saturationVerdict({ planned: 10_000, sent: 10_000, late: 2_600, lateInFirstSecond: 100, dropped: 0, byErrorCode: {} })!;
-  assert.equal(generator.generatorSaturated, true);
+  assert.equal(generator.generatorBehind, true);
   assert.equal(generator.systemSaturated, false);
-  assert.match(generator.text, /load generator saturated: 2500 sends after the first second \(25\.0 %\)/);
+  assert.match(generator.text, /load generator fell behind its schedule: 2500 sends after the first second \(25\.0 %\)/);
 
   const system = saturationVerdict({ planned: 10_000, sent: 9_000, late: 0, lateInFirstSecond: 0, dropped: 1_000, byErrorCode: { queue_full: 300 } })!;
-  assert.equal(system.generatorSaturated, false);
+  assert.equal(system.generatorBehind, false);
   assert.equal(system.systemSaturated, true);
   assert.equal(system.sentOfPlan, 0.9);
   assert.match(system.text, /system under test saturated: 1000 arrivals dropped at the in-flight cap, 300 refused for capacity/);
@@ -28,6 +28,6 @@ test('no plan, no verdict', () => {
 
 test('late sends in the first second only are start-up, not saturation', () => {
   const v = saturationVerdict({ planned: 2000, sent: 2000, late: 160, lateInFirstSecond: 160, dropped: 0, byErrorCode: {} })!;
-  assert.equal(v.generatorSaturated, false);
+  assert.equal(v.generatorBehind, false);
   assert.match(v.text, /160 sends late in the first second/);
 });

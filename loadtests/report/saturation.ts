@@ -3,7 +3,7 @@ export interface SaturationVerdict {
   /** Sent ÷ planned. */
   readonly sentOfPlan: number;
   /** After the first second, more than 1 % of sends left over 10 ms behind their plan time: the generator could not keep the schedule. */
-  readonly generatorSaturated: boolean;
+  readonly generatorBehind: boolean;
   /** Arrivals dropped at the in-flight cap, or more than 1 % refused for capacity (429, 503): the system could not absorb the load. */
   readonly systemSaturated: boolean;
   readonly text: string;
@@ -31,13 +31,13 @@ export function saturationVerdict(http: {
   const sentOfPlan = http.sent / http.planned;
   const refused = CAPACITY_CODES.reduce((n, code) => n + (http.byErrorCode[code] ?? 0), 0);
   const lateAfterStart = http.late - http.lateInFirstSecond;
-  const generatorSaturated = lateAfterStart > 0.01 * Math.max(1, http.sent);
+  const generatorBehind = lateAfterStart > 0.01 * Math.max(1, http.sent);
   const systemSaturated = http.dropped > 0 || refused > 0.01 * Math.max(1, http.sent);
   const pct = (n: number) => `${(100 * n).toFixed(1)} %`;
   const parts = [`sent ${http.sent} of ${http.planned} planned (${pct(sentOfPlan)})`];
-  if (generatorSaturated) {
+  if (generatorBehind) {
     parts.push(
-      `the load generator saturated: ${lateAfterStart} sends after the first second (${pct(lateAfterStart / Math.max(1, http.sent))}) left over 10 ms late; add --workers or lower --rate`,
+      `the load generator fell behind its schedule: ${lateAfterStart} sends after the first second (${pct(lateAfterStart / Math.max(1, http.sent))}) left over 10 ms late; add --workers or lower --rate`,
     );
   } else if (http.lateInFirstSecond > 0) {
     parts.push(`${http.lateInFirstSecond} sends late in the first second (connections opening, code warming up)`);
@@ -51,6 +51,6 @@ export function saturationVerdict(http: {
       .join(', ');
     parts.push(`the system under test saturated: ${why}`);
   }
-  if (!generatorSaturated && !systemSaturated) parts.push('on schedule: neither the generator nor the system under test saturated');
-  return { sentOfPlan: Number(sentOfPlan.toFixed(4)), generatorSaturated, systemSaturated, text: parts.join('; ') };
+  if (!generatorBehind && !systemSaturated) parts.push('on schedule: neither the generator nor the system under test saturated');
+  return { sentOfPlan: Number(sentOfPlan.toFixed(4)), generatorBehind, systemSaturated, text: parts.join('; ') };
 }

@@ -4,6 +4,7 @@ import type { WsSessionDriver } from '../drivers/ws-session-driver.ts';
 import type { InjectedFault } from './failover-figures.ts';
 import type { RelaySecond } from './relay-sampler.ts';
 import { thresholdValues } from './threshold-values.ts';
+import type { LiveSnapshot } from './live-line.ts';
 import type { RunTarget } from './run-context.ts';
 import { metricSum, scrape } from './prom-text.ts';
 
@@ -70,28 +71,44 @@ export function mergeIntervals(runners: ScenarioRunner[]): Interval[] {
   });
 }
 
-export function progressLine(
-  second: number,
+/** The live line's figures after `elapsedS` seconds of load (see live-line.ts). */
+export function liveSnapshot(
+  elapsedS: number,
   runners: ReadonlyMap<string, ScenarioRunner>,
   ws: WsSessionDriver | undefined,
   faults: readonly InjectedFault[],
   relay: RelaySecond | null | undefined,
-): string {
+): LiveSnapshot {
   let sent = 0;
-  let errors = 0;
-  let p99 = 0;
-  for (const runner of runners.values()) {
-    const interval = runner.intervals[second - 1];
-    if (!interval) continue;
-    sent += interval.sent;
-    errors += interval.errors;
-    p99 = Math.max(p99, interval.latency.summary().p99);
+  let answered = 0;
+  const errorsByCode: Record<string, number> = {};
+  const p99ByScenario: Record<string, number | null> = {};
+  // Ticks land on whole seconds, give or take the timer clock: round, so tick k reads second k − 1.
+  const lastComplete = Math.round(elapsedS) - 1;
+  for (const [name, runner] of runners) {
+    const report = runner.report();
+    sent += report.sent;
+    answered += report.ok + report.errors;
+    for (const [code, n] of Object.entries(report.byErrorCode)) errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
+    const interval = lastComplete >= 0 ? runner.intervals[lastComplete] : undefined;
+    const summary = interval?.latency.summary();
+    p99ByScenario[name] = summary && summary.count > 0 ? summary.p99 : null;
   }
-  const parts = [`${String(second).padStart(4)}s`, `${sent} req/s`, `${errors} err`, `p99 ${p99.toFixed(1)} ms`];
-  if (ws) parts.push(`${ws.openSessions} ws`);
-  if (relay?.queueWaitP99Ms !== null && relay?.queueWaitP99Ms !== undefined) parts.push(`queue p99 ${relay.queueWaitP99Ms} ms`);
-  parts.push(`${faults.length} fault(s)`);
-  return parts.join('  ');
+  const wsReport = ws?.report();
+  return {
+    elapsedS,
+    sent,
+    answered,
+    errorsByCode,
+    p99ByScenario,
+    ws: wsReport && {
+      open: wsReport.sessions.open,
+      notOpen: Math.max(0, wsReport.sessions.target - wsReport.sessions.open),
+      closesByCode: wsReport.closeCodes,
+    },
+    queueP99Ms: relay?.queueWaitP99Ms,
+    faults: faults.length,
+  };
 }
 
 /** Resident memory of every component the run knows and of this load runner (`load`), in MiB (for soak runs). */

@@ -15,7 +15,8 @@ import { evaluate, type Threshold } from './thresholds.ts';
 import { metricSum, scrape } from './prom-text.ts';
 import { fetchEvents, injectFault } from './run-faults.ts';
 import { closedLoop, type ClosedLoopFigures } from './closed-loop.ts';
-import { liveValues, memoryOf, mergeIntervals, progressLine } from './live-figures.ts';
+import { liveSnapshot, liveValues, memoryOf, mergeIntervals } from './live-figures.ts';
+import type { LiveSnapshot } from './live-line.ts';
 
 export interface RunSettings {
   readonly profile: Profile;
@@ -33,6 +34,8 @@ export interface RunSettings {
   /** Where loadgen /metrics listens (0.0.0.0 in containers, so Prometheus can scrape it). */
   readonly metricsHost: string;
   readonly progress: (line: string) => void;
+  /** The live view, once a second while the load runs. */
+  readonly live?: (snapshot: LiveSnapshot) => void;
 }
 
 /** One second of a run, as written to samples.ndjson.gz. */
@@ -101,6 +104,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   }
   // Worker threads load before the clock starts, so second 0 and the fault plan line up with the first sends.
   await Promise.all([...runners.values()].map((runner) => runner.prepare?.()));
+  await sampler?.sample(); // the relay's counters before the first request
   const startedAt = new Date();
   const t0 = performance.now();
   const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
@@ -115,21 +119,21 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
 
   let second = 0;
   const ticker = setInterval(() => {
-    second++;
+    // This tick's own second: the awaits below may finish after later ticks have begun.
+    const tick = ++second;
+    settings.live?.(liveSnapshot((performance.now() - t0) / 1000, runners, ws, faults, relaySamples[tick - 2]));
+    if (ws) wsSamples[tick - 1] = { open: ws.openSessions, sent: ws.messagesSent };
     void (async () => {
-      relaySamples[second - 1] = (await sampler?.sample()) ?? null;
-      if (ws) wsSamples[second - 1] = { open: ws.openSessions, sent: ws.messagesSent };
-      if (profile.trackMemory) memory[second - 1] = await memoryOf(target);
-      settings.progress(progressLine(second, runners, ws, faults, relaySamples[second - 1]));
-      const failing = settings.thresholds.find((t) => t.abortOnFail && second >= t.delayAbortEvalS && !evaluate(t, liveValues(runners, ws)).ok);
+      relaySamples[tick - 1] = (await sampler?.sample()) ?? null;
+      if (profile.trackMemory) memory[tick - 1] = await memoryOf(target);
+      const failing = settings.thresholds.find((t) => t.abortOnFail && tick >= t.delayAbortEvalS && !evaluate(t, liveValues(runners, ws)).ok);
       if (failing && !aborted) {
-        aborted = `threshold "${failing.expr}" failed at ${second} s (abortOnFail)`;
+        aborted = `threshold "${failing.expr}" failed at ${tick} s (abortOnFail)`;
         abort.abort();
       }
     })();
   }, 1000);
 
-  await sampler?.sample();
   let closed: RunResult['closed'];
   const httpRuns = [...runners].map(async ([name, runner]) => [name, await runner.run(abort.signal)] as const);
   if (settings.closed) closed = await closedLoop(httpSpecs, settings, target);

@@ -50,7 +50,26 @@ options:
   --compare DIR     an earlier run to compare with, side by side
   --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
   --metrics-host H  address it listens on (default 127.0.0.1; 0.0.0.0 in containers)
-  --quiet           no progress or summary lines (the results path is still printed)`;
+  --quiet           no progress or summary lines (the results path is still printed)
+
+exit codes: 0 passed; 1 a threshold failed or the run was aborted; 2 usage error or target
+unreachable; 3 internal error (a bug in relay-sim); 130 interrupted (Ctrl-C: the summary and
+report of what ran are still written; a second Ctrl-C quits at once)`;
+
+/** A failure of relay-sim itself, not of the run or its input: its own exit code, so automation can tell. */
+const EXIT_INTERNAL_ERROR = 3;
+const EXIT_INTERRUPTED = 130;
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`internal error (a bug in relay-sim, please report it with this output): ${err.stack ?? String(err)}\n`);
+  process.exit(EXIT_INTERNAL_ERROR);
+});
+// Ctrl-C stops the load, then the summary and report of what ran are written (as k6 does); twice quits.
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+  process.stderr.write('\ninterrupted: stopping the load and writing what ran (Ctrl-C again to quit at once)\n');
+  interrupt.abort();
+});
 
 function usageError(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -198,6 +217,7 @@ try {
       metricsPort: cli.metricsPort,
       metricsHost: cli.metricsHost,
       progress: say,
+      stop: interrupt.signal,
       ...(cli.quiet ? {} : { live: (snapshot: LiveSnapshot) => liveLine.update(snapshot) }),
     },
     target,
@@ -215,7 +235,8 @@ try {
 }
 const failed = summary.thresholds.filter((t) => !t.ok);
 for (const t of failed) process.stderr.write(`threshold failed: ${t.expr} (value ${t.value ?? 'not measured'})\n`);
-process.exit(failed.length > 0 || summary.aborted ? 1 : 0);
+if (summary.aborted) process.stderr.write(`run stopped early: ${summary.aborted}\n`);
+process.exit(interrupt.signal.aborted ? EXIT_INTERRUPTED : failed.length > 0 || summary.aborted ? 1 : 0);
 
 function summaryLine(s: Summary): string {
   const parts = [

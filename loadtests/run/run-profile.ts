@@ -34,6 +34,8 @@ export interface RunSettings {
   /** Where loadgen /metrics listens (0.0.0.0 in containers, so Prometheus can scrape it). */
   readonly metricsHost: string;
   readonly progress: (line: string) => void;
+  /** Stops the run early (Ctrl-C); what ran is still reported. */
+  readonly stop?: AbortSignal;
   /** The live view, once a second while the load runs. */
   readonly live?: (snapshot: LiveSnapshot) => void;
 }
@@ -135,6 +137,12 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   }, 1000);
 
   let closed: RunResult['closed'];
+  const onStop = () => {
+    aborted ??= 'interrupted (Ctrl-C): the figures cover what ran until then';
+    abort.abort();
+  };
+  if (settings.stop?.aborted) onStop();
+  settings.stop?.addEventListener('abort', onStop, { once: true });
   const httpRuns = [...runners].map(async ([name, runner]) => [name, await runner.run(abort.signal)] as const);
   if (settings.closed) closed = await closedLoop(httpSpecs, settings, target);
   const scenarioReports = Object.fromEntries(await Promise.all(httpRuns));

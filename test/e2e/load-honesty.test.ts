@@ -92,3 +92,15 @@ test("past capacity, the open model's requests wait in the relay's queue, not in
   assert.ok(deepest > 70, `the relay's queue reached ${deepest}`);
   console.log(`open model past capacity: the relay's queue reached ${deepest} (the old 64-socket cap held it under 63)`);
 });
+
+test('Ctrl-C stops the load, still writes the summary and report of what ran, and exits 130', async () => {
+  const run = await runLoadCli(['get', '--rate', '100', '--duration', '60s', '--metrics-port', '0'], { interruptWhen: /^ {3}3s /m, timeoutMs: 90_000 });
+  assert.equal(run.code, 130, run.stderr);
+  assert.match(run.stderr, /interrupted: stopping the load and writing what ran/);
+  assert.ok(run.runDir, run.stderr);
+  const summary = await summaryOf(run.runDir);
+  assert.match(summary.aborted, /interrupted \(Ctrl-C\)/);
+  assert.ok(summary.http.requests >= 250 && summary.http.requests <= 800, `${summary.http.requests} requests in about 3 of 60 s`);
+  assert.equal(summary.http.ok, summary.http.requests);
+  assert.match(await readFile(join(run.runDir, 'report.html'), 'utf8'), /<html/);
+});

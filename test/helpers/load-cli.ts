@@ -17,7 +17,7 @@ export interface CliRun {
 }
 
 /** Runs `npm run load -- <args>` (the CLI entry itself) with results in a fresh temp dir. */
-export function runLoadCli(args: string[], options: { timeoutMs?: number; onStarted?: () => void } = {}): Promise<CliRun> {
+export function runLoadCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return runCli(CLI, args, options);
 }
 
@@ -26,13 +26,24 @@ export function runPlanCli(args: string[], options: { timeoutMs?: number } = {})
   return runCli(PLAN_CLI, args, options);
 }
 
-async function runCli(cli: string, args: string[], options: { timeoutMs?: number; onStarted?: () => void }): Promise<CliRun> {
+interface CliOptions {
+  timeoutMs?: number;
+  onStarted?: () => void;
+  /** Sends the CLI one SIGINT (a Ctrl-C) once its stderr matches. */
+  interruptWhen?: RegExp;
+}
+
+async function runCli(cli: string, args: string[], options: CliOptions): Promise<CliRun> {
   const out = await mkdtemp(join(tmpdir(), 'relay-sim-results-'));
   const child = spawn(process.execPath, ['--import', TSX, cli, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  let interrupted = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) interrupted = child.kill('SIGINT');
+  });
   options.onStarted?.();
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -17,7 +17,8 @@ import { buildSummary, thresholdValues, type Summary } from './report/summary.ts
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
 import { parseDurationS } from './run/duration.ts';
 import { runProfile } from './run/run-profile.ts';
-import { evaluate, loadSloFile, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
+import { evaluate, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
+import { loadSloFile } from './run/slo-file.ts';
 import { queueingServers } from './run/queueing-servers.ts';
 
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */

@@ -1,6 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { SimError } from '../../sim/common/sim-error.ts';
 import { THRESHOLD_METRICS } from './threshold-values.ts';
 
@@ -50,25 +47,6 @@ export function parseThreshold(expr: string, options: { abortOnFail?: boolean; d
     abortOnFail: options.abortOnFail ?? false,
     delayAbortEvalS: options.delayAbortEvalS ?? 0,
   };
-}
-
-const SloFile = z.object({
-  thresholds: z.array(
-    z.union([z.string(), z.strictObject({ expr: z.string(), abortOnFail: z.boolean().default(false), delayAbortEvalS: z.number().min(0).default(0) })]),
-  ),
-});
-
-/** Reads `--slo FILE` (YAML or JSON): `thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}]`. */
-export async function loadSloFile(path: string): Promise<Threshold[]> {
-  let value: unknown;
-  try {
-    value = parseYaml(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new ThresholdError(`cannot read --slo ${path}: ${(err as Error).message}`);
-  }
-  const parsed = SloFile.safeParse(value);
-  if (!parsed.success) throw new ThresholdError(`--slo ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data.thresholds.map((t) => (typeof t === 'string' ? parseThreshold(t) : parseThreshold(t.expr, t)));
 }
 
 export function evaluate(threshold: Threshold, values: Readonly<Record<string, number | null>>): ThresholdResult {

@@ -1,61 +1,23 @@
 /**
  * `npm run load -- <profile> [options]`: runs a load profile and writes results/<run-id>/.
- * Exit 0: every threshold passed. 1: a threshold failed. 2: bad usage or the target unreachable.
+ * Exit codes are in the usage (load-args.ts): 0, 1, 2, 3 internal error, 130 interrupted.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { availableParallelism } from 'node:os';
+import { constants } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { k6Summary, samplesCsv } from './report/exports.ts';
+import { dirname, join, resolve } from 'node:path';
+import { parseCli, usageError } from './load-args.ts';
 import { LiveLine, type LiveSnapshot } from './run/live-line.ts';
 import { TopologyError } from '../sim/cluster/topology.ts';
-import { PROFILES } from './profiles/index.ts';
-import { profileThresholds, type Profile } from './profiles/profile.ts';
-import { FAILOVER_MODE_LABELS, FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts';
+import { profileThresholds } from './profiles/profile.ts';
+import { FAILOVER_MODE_LABELS } from '../sim/relay/relay-config.ts';
 import { readRun, writeRun } from './report/results.ts';
 import { buildSummary, thresholdValues, type Summary } from './report/summary.ts';
 import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
-import { parseDurationS } from './run/duration.ts';
 import { runProfile } from './run/run-profile.ts';
 import { evaluate, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
 import { loadSloFile } from './run/slo-file.ts';
 import { queueingServers } from './run/queueing-servers.ts';
-
-/** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
-const OPEN_MODEL_SOCKETS = 4096;
-
-const USAGE = `usage: npm run load -- <profile> [options]
-
-profiles:
-${Object.values(PROFILES)
-  .map((p) => `  ${p.name.padEnd(12)} ${p.measures}`)
-  .join('\n')}
-
-options:
-  --duration D      run length: 30s, 2m, 1h30m, 500ms or seconds (default: the profile's)
-  --rate R          HTTP arrivals per second, open model (default: the profile's)
-  --sessions N      WebSocket sessions (profiles with a ws scenario)
-  --connections N   closed loop: connections (default: the profile's); open model: a cap on
-                    sockets (default ${OPEN_MODEL_SOCKETS}, so waiting happens in the system, not here)
-  --closed          closed-loop autocannon baseline instead of the open model (GET only)
-  --workers N       worker threads sending HTTP requests: the open model's (default: half the
-                    cores, at least 1; 1 = this thread), or autocannon's with --closed
-  --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
-  --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
-  --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
-  --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
-  --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml)
-  --failover MODE   the embedded sim's failover mode: appproxy (App Proxy's: in-flight requests on a
-                    dead connector fail; the default) or resilient (a retrying relay's: not App Proxy)
-  --out DIR         results directory (default results/)
-  --compare DIR     an earlier run to compare with, side by side
-  --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
-  --metrics-host H  address it listens on (default 127.0.0.1; 0.0.0.0 in containers)
-  --quiet           no progress or summary lines (the results path is still printed)
-
-exit codes: 0 passed; 1 a threshold failed or the run was aborted; 2 usage error or target
-unreachable; 3 internal error (a bug in relay-sim); 130 interrupted (Ctrl-C: the summary and
-report of what ran are still written; a second Ctrl-C quits at once)`;
 
 /** A failure of relay-sim itself, not of the run or its input: its own exit code, so automation can tell. */
 const EXIT_INTERNAL_ERROR = 3;
@@ -72,98 +34,11 @@ process.on('SIGINT', () => {
   interrupt.abort();
 });
 
-function usageError(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function seconds(text: string, name: string): number {
-  const value = parseDurationS(text);
-  if (value === undefined) usageError(`--${name} must be a duration like 30s, 2m, 1h30m or 500ms; got ${text}`);
-  return value;
-}
-
-function positive(text: string | undefined, name: string, fallback: number, allowZero = false): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
-    usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number; got ${text}`);
-  return value;
-}
-
-function parseCli() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        sessions: { type: 'string' },
-        connections: { type: 'string' },
-        closed: { type: 'boolean', default: false },
-        workers: { type: 'string' },
-        slo: { type: 'string' },
-        target: { type: 'string' },
-        control: { type: 'string' },
-        ca: { type: 'string' },
-        topology: { type: 'string' },
-        failover: { type: 'string' },
-        out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
-        compare: { type: 'string' },
-        'metrics-port': { type: 'string', default: '9600' },
-        'metrics-host': { type: 'string', default: '127.0.0.1' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    usageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const name = positionals[0];
-  if (!name) usageError('name a profile');
-  if (positionals.length > 1) usageError(`unexpected argument ${positionals[1]}`);
-  const profile = PROFILES[name];
-  if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}`);
-  if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// or https:// URL; got ${values.target}`);
-  if (values.ca && !values.target?.startsWith('https:')) usageError('--ca goes with an https:// --target');
-  if (values.failover !== undefined && !FAILOVER_MODES.includes(values.failover as FailoverMode))
-    usageError(`--failover must be ${FAILOVER_MODES.join(' or ')}; got ${values.failover}`);
-  if (values.failover && values.target) usageError("--failover sets the embedded sim's mode; a running sim's is in its topology (failover.mode)");
-  const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
-  if (durationS <= 0) usageError('--duration must be more than 0');
-  return {
-    profile,
-    durationS,
-    rate: positive(values.rate, 'rate', profile.defaults.rate),
-    sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
-    // Open model: sockets are not rationed by default, so requests the system cannot take yet wait in
-    // its queue (where they are measured), not in this generator's socket pool.
-    connections: positive(values.connections, 'connections', values.closed ? profile.defaults.connections : OPEN_MODEL_SOCKETS),
-    closed: values.closed,
-    // Closed loop: 0 lets autocannon decide. Open model: half the cores, so the system under test
-    // (the embedded sim, on the same machine) keeps the other half.
-    workers: Math.floor(positive(values.workers, 'workers', values.closed ? 0 : Math.max(1, Math.floor(availableParallelism() / 2)), true)),
-    slo: values.slo,
-    target: values.target,
-    control: values.control,
-    ca: values.ca,
-    topology: values.topology,
-    failoverMode: values.failover as FailoverMode | undefined,
-    out: values.out,
-    compare: values.compare,
-    metricsPort: positive(values['metrics-port'], 'metrics-port', 9600, true),
-    metricsHost: values['metrics-host'],
-    quiet: values.quiet,
-  };
-}
-
 const cli = parseCli();
+// A sink that cannot be written is refused now, not found out after the run.
+for (const file of [...cli.sinks.json, ...cli.sinks.csv]) {
+  await access(dirname(resolve(file)), constants.W_OK).catch(() => usageError(`cannot write ${file}: its directory does not exist or is not writable`));
+}
 const sloThresholds = cli.slo
   ? await loadSloFile(cli.slo).catch((err: Error) => usageError(err instanceof ThresholdError ? err.message : String(err)))
   : undefined;
@@ -229,6 +104,9 @@ try {
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
   const dir = join(cli.out, runId);
   await writeRun(dir, { summary, samples: result.samples }, compare);
+  for (const file of cli.sinks.json) await writeFile(file, `${JSON.stringify(k6Summary(summary), null, 2)}\n`);
+  for (const file of cli.sinks.csv) await writeFile(file, samplesCsv(result.samples));
+  if (cli.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   say(`\n${summaryLine(summary)}`);
   process.stderr.write(`results: ${dir}/report.html\n`); // also with --quiet: where the run went is not progress
 } finally {

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoadCli } from '../helpers/load-cli.ts';
+
+test('--json prints the summary on stdout; --out json= writes a k6-style summary, --out csv= a row per second; the counts agree', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-sim-sinks-'));
+  const run = await runLoadCli([
+    'get',
+    '--rate',
+    '60',
+    '--duration',
+    '3s',
+    '--metrics-port',
+    '0',
+    '--json',
+    '--out',
+    `json=${dir}/k6.json`,
+    '--out',
+    `csv=${dir}/s.csv`,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, 'stdout holds the summary and nothing else');
+  const summary = JSON.parse(lines[0]!);
+  assert.equal(summary.runId, run.runDir!.split('/').at(-1));
+  assert.deepEqual(summary, JSON.parse(await readFile(join(run.runDir!, 'summary.json'), 'utf8')));
+
+  const k6 = JSON.parse(await readFile(join(dir, 'k6.json'), 'utf8'));
+  assert.equal(k6.metrics.http_reqs.values.count, summary.http.requests);
+  assert.equal(k6.metrics.http_req_duration.values['p(99)'], summary.http.latencyMs.p99);
+  assert.equal(k6.metrics.http_req_failed.values.passes, summary.http.errors);
+
+  const [header, ...rows] = (await readFile(join(dir, 's.csv'), 'utf8')).trim().split('\n');
+  assert.equal(header, 't,sent,late,ok,errors,bytes,p50_ms,p90_ms,p99_ms,max_ms,ws_open,queue_wait_p99_ms');
+  assert.equal(rows.length, 3);
+  assert.equal(
+    rows.reduce((n, r) => n + Number(r.split(',')[1]), 0),
+    summary.http.requests,
+  );
+});
+
+test('a sink that cannot be written is refused before the run (exit 2), and --out DIR still names the results directory', async () => {
+  const refused = await runLoadCli(['get', '--duration', '2s', '--out', 'csv=/no/such/dir/s.csv']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /cannot write \/no\/such\/dir\/s\.csv/);
+  assert.equal(refused.runDir, undefined, 'no run was made');
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// relay-sim's command line without npm's banners: relay-sim sim|load|plan|report [args].
+// Each subcommand is the module the npm script runs, loaded in this process through tsx.
+import { register } from 'tsx/esm/api';
+
+const COMMANDS = {
+  sim: '../sim/cluster/main.ts',
+  load: '../loadtests/cli.ts',
+  plan: '../loadtests/plan/plan-cli.ts',
+  report: '../loadtests/report-cli.ts',
+};
+const [command] = process.argv.splice(2, 1);
+if (!command || !(command in COMMANDS)) {
+  process.stderr.write(
+    `usage: relay-sim <command> [args]\n\n` +
+      `  sim      start the simulated system (as npm run sim)\n` +
+      `  load     run a load profile (as npm run load --)\n` +
+      `  plan     size a connector group (as npm run plan --)\n` +
+      `  report   rebuild a run's report: relay-sim report RUN_DIR [--compare OTHER_RUN_DIR]\n\n` +
+      `each takes --help\n`,
+  );
+  process.exit(command ? 2 : 0);
+}
+register();
+await import(new URL(COMMANDS[command], import.meta.url).href);

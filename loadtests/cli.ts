@@ -8,7 +8,8 @@ import { k6Summary, samplesCsv } from './report/exports.ts';
 import { dirname, join, resolve } from 'node:path';
 import { parseCli, usageError } from './load-args.ts';
 import { LiveLine, type LiveSnapshot } from './run/live-line.ts';
-import { TopologyError } from '../sim/cluster/topology.ts';
+import { TopologyError, type Topology } from '../sim/cluster/topology.ts';
+import { overrideTopology } from './run/run-overrides.ts';
 import { profileThresholds } from './profiles/profile.ts';
 import { FAILOVER_MODE_LABELS } from '../sim/relay/relay-config.ts';
 import { readRun, writeRun } from './report/results.ts';
@@ -56,7 +57,8 @@ try {
   } else {
     say(`starting the embedded sim for ${cli.profile.name}...`);
     const warnings = (line: string) => void (line.startsWith('warning:') && process.stderr.write(`${line}\n`));
-    target = await embeddedTarget(cli.profile, { topologyPath: cli.topology, failoverMode: cli.failoverMode }, warnings);
+    const adjust = (topology: Topology) => overrideTopology(topology, cli.profile, cli.overrides);
+    target = await embeddedTarget(cli.profile, { topologyPath: cli.topology, failoverMode: cli.failoverMode, adjust }, warnings);
   }
 } catch (err) {
   if (err instanceof TargetUnreachableError || err instanceof TopologyError) usageError(err.message);
@@ -75,6 +77,11 @@ const options = {
   workers: cli.workers,
   model: cli.closed ? 'closed' : 'open',
   ...queueingServers(cli.profile, target.topology),
+  ...(cli.overrides.path !== undefined && { path: cli.overrides.path }),
+  // Header names only: values may be credentials.
+  ...(cli.overrides.headers.length > 0 && { headers: cli.overrides.headers.map(([name]) => name) }),
+  ...(cli.overrides.connectors !== undefined && { connectors: cli.overrides.connectors }),
+  ...(cli.overrides.backendDelay !== undefined && { backendDelay: cli.overrides.backendDelay }),
 };
 say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
 say(`failover mode: ${target.failoverMode ? FAILOVER_MODE_LABELS[target.failoverMode] : 'unknown (no --control URL)'}`);

@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import { PROFILES } from './profiles/index.ts';
 import { FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts';
 import { parseDurationS } from './run/duration.ts';
+import { overrideProfile, parseHeader } from './run/run-overrides.ts';
+import { parseServiceTime } from './plan/service-args.ts';
 
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
 const OPEN_MODEL_SOCKETS = 4096;
@@ -27,6 +29,11 @@ options:
   --closed          closed-loop autocannon baseline instead of the open model (GET only)
   --workers N       worker threads sending HTTP requests: the open model's (default: half the
                     cores, at least 1; 1 = this thread), or autocannon's with --closed
+  -H 'name: value'  an extra header on every HTTP request (repeatable; not Host)
+  --path P          the path of the profile's GETs (e.g. /apps/echo/report)
+  --connectors N    the embedded sim: N connectors in each group serving the profile's apps
+  --backend-delay T the embedded sim: the apps' service time: 50ms, exp:50ms (exponential mean),
+                    p50:40ms,p99:250ms (lognormal); GET profiles only
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
@@ -94,6 +101,10 @@ export function parseCli() {
         'metrics-host': { type: 'string', default: '127.0.0.1' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        header: { type: 'string', short: 'H', multiple: true, default: [] },
+        path: { type: 'string' },
+        connectors: { type: 'string' },
+        'backend-delay': { type: 'string' },
       },
     });
   } catch (err) {
@@ -114,10 +125,25 @@ export function parseCli() {
   if (values.failover !== undefined && !FAILOVER_MODES.includes(values.failover as FailoverMode))
     usageError(`--failover must be ${FAILOVER_MODES.join(' or ')}; got ${values.failover}`);
   if (values.failover && values.target) usageError("--failover sets the embedded sim's mode; a running sim's is in its topology (failover.mode)");
+  if (values.path !== undefined && !values.path.startsWith('/')) usageError(`--path must start with /; got ${values.path}`);
+  if ((values.connectors || values['backend-delay']) && values.target)
+    usageError('--connectors and --backend-delay shape the embedded sim; a running sim has its own topology');
+  const overrides = {
+    path: values.path,
+    headers: values.header.map((h) => attempt(() => parseHeader(h))),
+    connectors: values.connectors === undefined ? undefined : Math.floor(positive(values.connectors, 'connectors', 1)),
+    backendDelay: values['backend-delay'] === undefined ? undefined : attempt(() => parseServiceTime(values['backend-delay']!)),
+  };
+  if (overrides.backendDelay && profile.scenarios.some((s) => s.kind !== 'get')) {
+    usageError(
+      `--backend-delay applies to profiles of GETs only (the sim's backend then answers every path with it); ${profile.name} has ${profile.scenarios.map((s) => s.kind).join(', ')}`,
+    );
+  }
   const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
   if (durationS <= 0) usageError('--duration must be more than 0');
   return {
-    profile,
+    profile: overrideProfile(profile, overrides),
+    overrides,
     durationS,
     rate: positive(values.rate, 'rate', profile.defaults.rate),
     sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
@@ -155,4 +181,13 @@ function outputs(outs: readonly string[], resultsDir: string | undefined, summar
     else dir = out; // the older meaning of --out DIR
   }
   return { out: dir ?? fileURLToPath(new URL('../results', import.meta.url)), sinks };
+}
+
+/** Runs a parser whose errors are usage errors. */
+function attempt<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    return usageError((err as Error).message.replace(/^--backend /, '--backend-delay '));
+  }
 }

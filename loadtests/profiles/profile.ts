@@ -2,11 +2,15 @@ import type { TopologyInput } from '../../sim/cluster/topology.ts';
 import type { ArrivalPattern } from '../drivers/open-model.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 
+/** Extra request headers of an HTTP scenario (`-H 'name: value'`), in order. */
+export type ExtraHeaders = readonly (readonly [string, string])[];
+
 /** One stream of traffic in a profile. */
 export type ScenarioSpec =
   | {
       readonly name: string;
       readonly kind: 'get';
+      readonly headers?: ExtraHeaders;
       readonly app: string;
       readonly path: string;
       /** Share of the profile's rate (open model); patterns scale with it. */
@@ -16,6 +20,7 @@ export type ScenarioSpec =
   | {
       readonly name: string;
       readonly kind: 'post-stream';
+      readonly headers?: ExtraHeaders;
       readonly app: string;
       readonly share: number;
       /** Upload sizes in bytes, picked uniformly; each body streams in 64 KiB chunks. */
@@ -24,6 +29,7 @@ export type ScenarioSpec =
   | {
       readonly name: string;
       readonly kind: 'download';
+      readonly headers?: ExtraHeaders;
       readonly app: string;
       readonly share: number;
       readonly sizes: readonly number[];

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { deterministicChunks, deterministicSha256 } from '../../sim/backend/deterministic-bytes.ts';
 import type { Outcome } from '../drivers/open-model.ts';
-import type { ScenarioSpec } from '../profiles/profile.ts';
+import type { ExtraHeaders, ScenarioSpec } from '../profiles/profile.ts';
 import { spreadingAgent } from './spread-agent.ts';
 
 /** Where the load goes: the relay's public origin, and the Host header for each app. */
@@ -37,15 +37,16 @@ const REQUEST_TIMEOUT_MS = 120_000;
  */
 export function httpSender(scenario: HttpScenario, target: LoadTarget, agent: http.Agent): () => Promise<Outcome> {
   const host = target.hostOf(scenario.app);
+  const extra = scenario.headers;
   const pick = (sizes: readonly number[]) => sizes[Math.floor(Math.random() * sizes.length)]!;
   switch (scenario.kind) {
     case 'get':
-      return () => exchange(target, agent, { method: 'GET', path: scenario.path, host }, undefined, drain);
+      return () => exchange(target, agent, { method: 'GET', path: scenario.path, host, extra }, undefined, drain);
     case 'post-stream':
       return () => {
         const size = pick(scenario.sizes);
         const body = Readable.from(deterministicChunks(size, CHUNK));
-        return exchange(target, agent, { method: 'POST', path: '/upload', host }, body, async (res) => {
+        return exchange(target, agent, { method: 'POST', path: '/upload', host, extra }, body, async (res) => {
           const text = await collectText(res);
           const answer = JSON.parse(text) as { bytes?: number; sha256?: string };
           const ok = answer.bytes === size && answer.sha256 === expectedSha(size);
@@ -55,7 +56,7 @@ export function httpSender(scenario: HttpScenario, target: LoadTarget, agent: ht
     case 'download':
       return () => {
         const size = pick(scenario.sizes);
-        return exchange(target, agent, { method: 'GET', path: `/bytes/${size}`, host }, undefined, async (res) => {
+        return exchange(target, agent, { method: 'GET', path: `/bytes/${size}`, host, extra }, undefined, async (res) => {
           const hash = createHash('sha256');
           let bytes = 0;
           for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -95,7 +96,7 @@ async function collectText(res: http.IncomingMessage): Promise<string> {
 function exchange(
   target: LoadTarget,
   agent: http.Agent,
-  head: { method: string; path: string; host: string },
+  head: { method: string; path: string; host: string; extra?: ExtraHeaders | undefined },
   body: Readable | undefined,
   judge: (res: http.IncomingMessage) => Promise<Partial<Outcome>>,
 ): Promise<Outcome> {
@@ -108,7 +109,11 @@ function exchange(
         method: head.method,
         path: head.path,
         agent,
-        headers: { host: head.host, ...(body ? { 'transfer-encoding': 'chunked', 'content-type': 'application/octet-stream' } : {}) },
+        headers: {
+          ...Object.fromEntries(head.extra ?? []),
+          host: head.host,
+          ...(body ? { 'transfer-encoding': 'chunked', 'content-type': 'application/octet-stream' } : {}),
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;

@@ -35,11 +35,11 @@ export interface RunTarget extends LoadTarget {
 
 /**
  * Starts the embedded sim for the profile (its own topology, or `topologyPath`, or the default);
- * `failoverMode` overrides the topology's.
+ * `failoverMode` overrides the topology's, and `adjust` changes it further (command-line overrides).
  */
 export async function embeddedTarget(
   profile: Profile,
-  options: { topologyPath?: string | undefined; failoverMode?: FailoverMode | undefined },
+  options: { topologyPath?: string | undefined; failoverMode?: FailoverMode | undefined; adjust?: ((topology: Topology) => Topology) | undefined },
   onProgress: (m: string) => void,
 ): Promise<RunTarget> {
   const chosen = options.topologyPath
@@ -47,7 +47,9 @@ export async function embeddedTarget(
     : profile.topology
       ? parseTopology(profile.topology, `profile ${profile.name}`)
       : await loadTopologyFile(DEFAULT_TOPOLOGY_PATH);
-  const topology = options.failoverMode ? { ...chosen, failover: { mode: options.failoverMode } } : chosen;
+  const moded = options.failoverMode ? { ...chosen, failover: { mode: options.failoverMode } } : chosen;
+  // Command-line overrides (--connectors, --backend-delay) are checked as a topology file would be.
+  const topology = options.adjust ? parseTopology(options.adjust(moded), 'the topology with the command line overrides') : moded;
   const headroom = headroomWarning(topology.groups);
   if (headroom) onProgress(`warning: ${headroom}`);
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error', onProgress });

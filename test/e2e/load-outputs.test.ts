@@ -48,3 +48,15 @@ test('a sink that cannot be written is refused before the run (exit 2), and --ou
   assert.match(refused.stderr, /cannot write \/no\/such\/dir\/s\.csv/);
   assert.equal(refused.runDir, undefined, 'no run was made');
 });
+
+test('--backend-delay and --connectors shape the embedded sim: every answer waits for the service time, and the run records both', async () => {
+  const run = await runLoadCli(['get', '--rate', '40', '--duration', '2s', '--metrics-port', '0', '--backend-delay', '40ms', '--connectors', '1', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  assert.equal(summary.http.errors, 0);
+  assert.ok(summary.http.latencyMs.p50 >= 40, `p50 ${summary.http.latencyMs.p50} ms with a 40 ms backend`);
+  assert.deepEqual([summary.options.connectors, summary.options.backendDelay], [1, { fixedMs: 40 }]);
+  const refused = await runLoadCli(['mixed', '--duration', '2s', '--backend-delay', '40ms']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--backend-delay applies to profiles of GETs only/);
+});

@@ -75,6 +75,7 @@ const options = {
   connections: cli.connections,
   closed: cli.closed,
   workers: cli.workers,
+  ...(cli.warmupS > 0 && { warmupS: cli.warmupS }),
   model: cli.closed ? 'closed' : 'open',
   ...queueingServers(cli.profile, target.topology),
   ...(cli.overrides.path !== undefined && { path: cli.overrides.path }),
@@ -96,6 +97,7 @@ try {
       connections: cli.connections,
       closed: cli.closed,
       workers: cli.workers,
+      warmupS: cli.warmupS,
       thresholds,
       metricsPort: cli.metricsPort,
       metricsHost: cli.metricsHost,
@@ -107,7 +109,9 @@ try {
   );
   liveLine.end();
   const base = buildSummary(runId, cli.profile.name, target.url, options, result);
-  const values = thresholdValues(base);
+  // With --warmup, thresholds judge the requests after it (the summary keeps the whole run too).
+  const judged = base.http.afterWarmup ? { ...base, http: { ...base.http, ...base.http.afterWarmup } } : base;
+  const values = thresholdValues(judged);
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
   const dir = join(cli.out, runId);
   await writeRun(dir, { summary, samples: result.samples }, compare);

@@ -34,6 +34,7 @@ options:
   --connectors N    the embedded sim: N connectors in each group serving the profile's apps
   --backend-delay T the embedded sim: the apps' service time: 50ms, exp:50ms (exponential mean),
                     p50:40ms,p99:250ms (lognormal); GET profiles only
+  --warmup D        the first D (5s, 1m) is excluded from thresholds and marked in the report
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
@@ -105,6 +106,7 @@ export function parseCli() {
         path: { type: 'string' },
         connectors: { type: 'string' },
         'backend-delay': { type: 'string' },
+        warmup: { type: 'string' },
       },
     });
   } catch (err) {
@@ -141,10 +143,14 @@ export function parseCli() {
   }
   const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
   if (durationS <= 0) usageError('--duration must be more than 0');
+  const warmupS = values.warmup ? seconds(values.warmup, 'warmup') : 0;
+  if (warmupS >= durationS) usageError(`--warmup (${warmupS} s) must be shorter than the run (${durationS} s)`);
+  if (warmupS > 0 && values.closed) usageError('--warmup applies to the open model; autocannon warms up on its own terms');
   return {
     profile: overrideProfile(profile, overrides),
     overrides,
     durationS,
+    warmupS,
     rate: positive(values.rate, 'rate', profile.defaults.rate),
     sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
     // Open model: sockets are not rationed by default, so requests the system cannot take yet wait in

@@ -13,7 +13,9 @@ const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v ==
 /** Every chart of the report. `compare` overlays another run's throughput and p99. */
 export function charts(run: RunData, compare?: RunData): ChartSpec[] {
   const { summary, samples } = run;
+  const warmup = summary.http.afterWarmup;
   const markers = [
+    ...(warmup ? [{ x: warmup.fromS, label: 'warm-up ends' }] : []),
     ...summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}${f.ok ? '' : ' (refused)'}` })),
     // A rolling update is one fault with a step per connector: mark each connector going down.
     ...(summary.events ?? []).filter((e) => e.action === 'update-step').map((e) => ({ x: e.tMs / 1000, label: `update ${e.target.split(':')[1]}` })),
@@ -107,6 +109,12 @@ function summaryRows(s: Summary): [string, unknown][] {
     ['p99 ms', s.http.latencyMs.p99],
     ['max ms', s.http.latencyMs.max],
     ['dropped / late', `${s.http.dropped} / ${s.http.late}`],
+    [
+      'warm-up (excluded from thresholds)',
+      s.http.afterWarmup
+        ? `first ${s.http.afterWarmup.fromS} s; after it ${s.http.afterWarmup.requests} requests, ${s.http.afterWarmup.errors} errors, p99 ${fmt(s.http.afterWarmup.latencyMs.p99)} ms`
+        : null,
+    ],
     ['plan delivered', s.http.saturation?.text ?? null],
     ['queue wait p99 ms (relay)', s.relay.queueWaitP99Ms],
     ['retries (relay)', s.relay.retries],

@@ -25,6 +25,8 @@ export interface Summary {
     planned?: number;
     /** Whether the plan was delivered, and which side fell short if not (open model only). */
     saturation?: SaturationVerdict | null;
+    /** With --warmup: the requests planned from `fromS` on, which thresholds judge instead of the whole run. */
+    afterWarmup?: { fromS: number; requests: number; errors: number; latencyMs: Omit<LatencySummaryMs, 'count' | 'mean'> };
     requests: number;
     ok: number;
     errors: number;
@@ -123,6 +125,14 @@ export function buildSummary(runId: string, profile: string, target: string, opt
       rps: Number((requests / seconds).toFixed(2)),
       bytesPerSec: Math.round(sum((r) => r.bytes) / seconds),
       latencyMs: percentiles(closed ?? result.latency.summary()),
+      ...(result.afterWarmup && {
+        afterWarmup: {
+          fromS: result.afterWarmup.fromS,
+          requests: result.afterWarmup.requests,
+          errors: result.afterWarmup.errors,
+          latencyMs: percentiles(result.afterWarmup.latency.summary()),
+        },
+      }),
       ...(closed ? { closedLoop: closed } : {}),
     },
     ws: result.ws

@@ -1,44 +1,22 @@
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from '../drivers/latency-histogram.ts';
-import { OpenModelRunner, type ArrivalPattern, type Interval, type OpenModelReport, type ScenarioRunner } from '../drivers/open-model.ts';
-import { WorkerPoolRunner } from './worker-pool-runner.ts';
-import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
-import type { Profile, ScenarioSpec } from '../profiles/profile.ts';
+import type { Interval, OpenModelReport, ScenarioRunner } from '../drivers/open-model.ts';
+import type { WsDriverReport } from '../drivers/ws-session-driver.ts';
+import type { ScenarioSpec } from '../profiles/profile.ts';
 import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
-import { httpSender, loadAgent } from './http-scenarios.ts';
+import { loadAgent } from './http-scenarios.ts';
 import { LoadgenMetrics } from './loadgen-metrics.ts';
 import { NO_RELAY_TOTALS, RelaySampler, type RelaySecond, type RelayTotals } from './relay-sampler.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 import type { RunTarget } from './run-context.ts';
-import { evaluate, type Threshold } from './thresholds.ts';
-import { metricSum, scrape } from './prom-text.ts';
+import { evaluate } from './thresholds.ts';
 import { fetchEvents, injectFault } from './run-faults.ts';
 import { closedLoop, type ClosedLoopFigures } from './closed-loop.ts';
 import { liveSnapshot, liveValues, memoryOf, mergeIntervals } from './live-figures.ts';
-import type { LiveSnapshot } from './live-line.ts';
+import type { RunSettings } from './run-settings.ts';
+import { openModelRunner, wsDriver } from './scenario-drivers.ts';
 
-export interface RunSettings {
-  readonly profile: Profile;
-  readonly durationS: number;
-  readonly rate: number;
-  readonly sessions: number;
-  /** Closed loop: connections; open model: the socket cap. */
-  readonly connections: number;
-  /** Closed-loop autocannon instead of the open model (GET scenarios only). */
-  readonly closed: boolean;
-  /** autocannon worker threads for the closed loop, where one core saturates (0 = none). */
-  readonly workers: number;
-  readonly thresholds: readonly Threshold[];
-  readonly metricsPort: number;
-  /** Where loadgen /metrics listens (0.0.0.0 in containers, so Prometheus can scrape it). */
-  readonly metricsHost: string;
-  readonly progress: (line: string) => void;
-  /** Stops the run early (Ctrl-C); what ran is still reported. */
-  readonly stop?: AbortSignal;
-  /** The live view, once a second while the load runs. */
-  readonly live?: (snapshot: LiveSnapshot) => void;
-}
+export type { RunSettings } from './run-settings.ts';
 
 /** One second of a run, as written to samples.ndjson.gz. */
 export interface SecondSample {
@@ -79,9 +57,9 @@ export interface RunResult {
   /** The sim's failover mode, when known. */
   failoverMode: FailoverMode | undefined;
   failover: ReturnType<typeof faultFigures>;
+  /** HTTP figures from the end of the warm-up on (with `--warmup`): what thresholds judge. */
+  afterWarmup?: { fromS: number; requests: number; errors: number; latency: LatencyHistogram };
 }
-
-const WS_RECONNECT = { initialMs: 200, maxMs: 5000, resetAfterMs: 10_000 };
 
 /** Executes a profile against a target: open-model HTTP scenarios, WebSocket sessions, the fault plan. */
 export async function runProfile(settings: RunSettings, target: RunTarget): Promise<RunResult> {
@@ -128,7 +106,9 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     void (async () => {
       relaySamples[tick - 1] = (await sampler?.sample()) ?? null;
       if (profile.trackMemory) memory[tick - 1] = await memoryOf(target);
-      const failing = settings.thresholds.find((t) => t.abortOnFail && tick >= t.delayAbortEvalS && !evaluate(t, liveValues(runners, ws)).ok);
+      const failing = settings.thresholds.find(
+        (t) => t.abortOnFail && tick >= Math.max(t.delayAbortEvalS, settings.warmupS ?? 0) && !evaluate(t, liveValues(runners, ws)).ok,
+      );
       if (failing && !aborted) {
         aborted = `threshold "${failing.expr}" failed at ${tick} s (abortOnFail)`;
         abort.abort();
@@ -199,71 +179,10 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
       faults.filter((f) => f.ok),
       events,
       intervals,
+      Math.max(2, settings.warmupS ?? 0),
     ),
+    ...(settings.warmupS ? { afterWarmup: afterWarmup(intervals, settings.warmupS) } : {}),
   };
-}
-
-function openModelRunner(
-  spec: Exclude<ScenarioSpec, { kind: 'ws' }>,
-  settings: RunSettings,
-  target: RunTarget,
-  agent: http.Agent,
-  metrics: LoadgenMetrics,
-  durationMs: number,
-): ScenarioRunner {
-  const rate = settings.rate * spec.share;
-  const kind = spec.kind === 'get' && spec.pattern ? spec.pattern : settings.profile.arrival;
-  const pattern: ArrivalPattern =
-    kind === 'ramp'
-      ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate, poisson: settings.profile.arrival === 'poisson' }
-      : { kind, rate };
-  const latency = metrics.latency.labels(spec.name);
-  const dropped = metrics.dropped.labels(spec.name);
-  dropped.inc(0);
-  const maxInFlight = Math.max(1000, Math.ceil(rate * 30));
-  if (settings.workers > 1) {
-    return new WorkerPoolRunner({
-      scenario: spec,
-      target,
-      workers: settings.workers,
-      pattern,
-      durationMs,
-      maxInFlight,
-      sockets: settings.connections,
-      onDrops: (count) => dropped.inc(count),
-      onOutcome: (outcome, ms) => {
-        latency.observe(ms / 1000);
-        metrics.requests.inc({ profile: settings.profile.name, scenario: spec.name, outcome: outcome.errorCode ?? 'ok' });
-      },
-    });
-  }
-  const send = httpSender(spec, target, agent);
-  return new OpenModelRunner({
-    pattern,
-    durationMs,
-    maxInFlight,
-    onDrop: () => dropped.inc(),
-    send: async (intendedAt) => {
-      const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));
-      latency.observe((performance.now() - intendedAt) / 1000);
-      metrics.requests.inc({ profile: settings.profile.name, scenario: spec.name, outcome: outcome.errorCode ?? 'ok' });
-      return outcome;
-    },
-  });
-}
-
-function wsDriver(spec: Extract<ScenarioSpec, { kind: 'ws' }>, settings: RunSettings, target: RunTarget, metrics: LoadgenMetrics): WsSessionDriver {
-  return new WsSessionDriver({
-    url: (target.instances ?? [target.origin]).map((origin) => `${origin.origin.replace(/^http/, 'ws')}/ws/echo`),
-    host: target.hostOf(spec.app),
-    ...(target.ca ? { ca: target.ca } : {}),
-    sessions: settings.sessions,
-    rampPerSecond: 500,
-    messagesPerSecond: spec.messagesPerSecond,
-    messageBytes: spec.messageBytes,
-    reconnect: WS_RECONNECT,
-    onRtt: (ms) => metrics.wsRtt.observe(ms / 1000),
-  });
 }
 
 function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
@@ -280,4 +199,18 @@ function waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** Requests planned from second `fromS` on, their failures and one histogram of their latencies. */
+function afterWarmup(intervals: readonly Interval[], fromS: number): NonNullable<RunResult['afterWarmup']> {
+  const latency = new LatencyHistogram();
+  let requests = 0;
+  let errors = 0;
+  for (const interval of intervals) {
+    if (interval.second < fromS) continue;
+    latency.add(interval.latency);
+    requests += interval.ok + interval.errors;
+    errors += interval.errors;
+  }
+  return { fromS, requests, errors, latency };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoadCli } from '../helpers/load-cli.ts';
@@ -59,4 +59,23 @@ test('--backend-delay and --connectors shape the embedded sim: every answer wait
   const refused = await runLoadCli(['mixed', '--duration', '2s', '--backend-delay', '40ms']);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--backend-delay applies to profiles of GETs only/);
+});
+
+test('--warmup: thresholds judge only the requests after it; the summary keeps the whole run and the report marks it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-sim-warmup-'));
+  await writeFile(join(dir, 'slo.yaml'), 'thresholds: ["http.requests <= 110", "http.error_rate == 0"]\n');
+  const run = await runLoadCli(['get', '--rate', '50', '--duration', '4s', '--warmup', '2s', '--metrics-port', '0', '--slo', join(dir, 'slo.yaml'), '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  assert.ok(summary.http.requests >= 195, `the whole run: ${summary.http.requests} requests`);
+  assert.equal(summary.http.afterWarmup.fromS, 2);
+  assert.ok(summary.http.afterWarmup.requests >= 95 && summary.http.afterWarmup.requests <= 105, `after the warm-up: ${summary.http.afterWarmup.requests}`);
+  assert.deepEqual(
+    summary.thresholds.map((t: { expr: string; value: number }) => [t.expr, t.value]),
+    [
+      ['http.requests <= 110', summary.http.afterWarmup.requests],
+      ['http.error_rate == 0', 0],
+    ],
+  );
+  assert.match(await readFile(join(run.runDir!, 'report.md'), 'utf8'), /warm-up \(excluded from thresholds\) \| first 2 s/);
 });

@@ -228,10 +228,7 @@ export class ControlChannel implements DispatchTarget<DispatchedWork>, WorkOwner
     this.#send({ type: 'config', group: this.#group, apps: this.#ctx.appsOfGroup(this.#group) });
   }
 
-  /**
-   * The connector is gone: its work is settled by the failover policy (failover.ts).
-   * `since` is the last sign of life (last pong, or the close itself), for the detection time.
-   */
+  /** The connector is gone: failover.ts settles its work; `since`, its last sign of life (last pong, or the close), dates the detection. */
   #onClosed(reason: ChannelEndReason, since: number): void {
     if (this.#state === 'closed') return;
     const previous = this.#state;

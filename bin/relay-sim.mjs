@@ -8,15 +8,20 @@ const COMMANDS = {
   load: '../loadtests/cli.ts',
   plan: '../loadtests/plan/plan-cli.ts',
   report: '../loadtests/report-cli.ts',
+  compare: '../loadtests/report-cli.ts',
 };
 const [command] = process.argv.splice(2, 1);
+// compare A B is report A --compare B.
+if (command === 'compare' && process.argv.length >= 4) process.argv.splice(3, 0, '--compare');
 if (!command || !(command in COMMANDS)) {
   process.stderr.write(
     `usage: relay-sim <command> [args]\n\n` +
       `  sim      start the simulated system (as npm run sim)\n` +
       `  load     run a load profile (as npm run load --)\n` +
       `  plan     size a connector group (as npm run plan --)\n` +
-      `  report   rebuild a run's report: relay-sim report RUN_DIR [--compare OTHER_RUN_DIR]\n\n` +
+      `  report   rebuild a run's report, and any percentile from its .hlog files:\n` +
+      `           relay-sim report RUN_DIR [--compare OTHER_RUN_DIR] [--percentiles 50,99.5,99.99]\n` +
+      `  compare  relay-sim compare RUN_A RUN_B: A's report with B side by side and overlaid\n\n` +
       `each takes --help\n`,
   );
   process.exit(command ? 2 : 0);

@@ -57,6 +57,8 @@ export interface RunResult {
   /** The sim's failover mode, when known. */
   failoverMode: FailoverMode | undefined;
   failover: ReturnType<typeof faultFigures>;
+  /** Each HTTP scenario's per-second timeline (sealed histograms), for its `.hlog`. */
+  timelines: Record<string, readonly Interval[]>;
   /** HTTP figures from the end of the warm-up on (with `--warmup`): what thresholds judge. */
   afterWarmup?: { fromS: number; requests: number; errors: number; latency: LatencyHistogram };
 }
@@ -181,6 +183,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
       intervals,
       Math.max(2, settings.warmupS ?? 0),
     ),
+    timelines: Object.fromEntries([...runners].map(([name, runner]) => [name, runner.intervals])),
     ...(settings.warmupS ? { afterWarmup: afterWarmup(intervals, settings.warmupS) } : {}),
   };
 }

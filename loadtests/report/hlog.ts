@@ -1,0 +1,33 @@
+import * as hdr from 'hdr-histogram-js';
+import type { Interval } from '../drivers/open-model.ts';
+import { LatencyHistogram } from '../drivers/latency-histogram.ts';
+
+/**
+ * A scenario's raw latencies as an HdrHistogram interval log (`.hlog`, the format of HdrHistogram's
+ * HistogramLogWriter, which its tools and other languages read): one histogram per second of the
+ * run, values in microseconds from each request's intended send time. Any percentile of any span
+ * can be rebuilt from it offline (`relay-sim report DIR --percentiles ...`), and logs of several
+ * machines merge exactly.
+ */
+export function hlogText(startedAtMs: number, intervals: readonly Interval[]): string {
+  const lines: string[] = [];
+  const writer = new hdr.HistogramLogWriter((text) => lines.push(text));
+  writer.outputComment("relay-sim latencies: microseconds from each request's intended send time, one histogram per second");
+  writer.outputLogFormatVersion();
+  writer.outputStartTime(startedAtMs);
+  writer.outputLegend();
+  for (const interval of intervals) {
+    const histogram = interval.latency.histogram().histogram;
+    if (histogram.totalCount === 0) continue;
+    writer.outputIntervalHistogram(histogram, interval.second, interval.second + 1, 1000);
+  }
+  return lines.join('');
+}
+
+/** Every histogram of an `.hlog`, added into one. */
+export function readHlog(text: string): LatencyHistogram {
+  const merged = new LatencyHistogram();
+  const reader = new hdr.HistogramLogReader(text);
+  for (let h = reader.nextIntervalHistogram(); h; h = reader.nextIntervalHistogram()) merged.histogram.add(h);
+  return merged;
+}

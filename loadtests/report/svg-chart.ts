@@ -43,6 +43,9 @@ function niceMax(value: number): number {
 /**
  * A self-contained SVG line chart: no scripts, no external assets, so report.html works offline.
  */
+/** Width of one character of a 10 px label, a little over the widest digits and letters of sans-serif. */
+const LABEL_CHAR_WIDTH = 6.2;
+
 export function svgChart(spec: ChartSpec): string {
   const xs = spec.series.flatMap((s) => s.points.map(([x]) => x));
   const ys = spec.series.flatMap((s) => s.points.flatMap(([, y]) => (y === null ? [] : [y])));
@@ -69,13 +72,20 @@ export function svgChart(spec: ChartSpec): string {
   parts.push(
     `<text x="12" y="${PAD.top + h / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${PAD.top + h / 2})">${esc(spec.yLabel)}</text>`,
   );
-  // Fault labels sit at the foot of the plot, staggered, so they never print over the legend at its head.
-  (spec.markers ?? []).forEach((marker, k) => {
-    parts.push(`<line class="fault" x1="${sx(marker.x)}" y1="${PAD.top}" x2="${sx(marker.x)}" y2="${PAD.top + h}" stroke="#c00" stroke-dasharray="4 3"/>`);
-    parts.push(
-      `<text class="fault-label" x="${sx(marker.x) + 3}" y="${PAD.top + h - 4 - (k % 3) * 11}" font-size="10" fill="#c00">${esc(marker.label)}</text>`,
-    );
-  });
+  // Fault labels sit at the foot of the plot, so they never print over the legend at its head; each
+  // takes the lowest row where it clears the labels before it (faults seconds apart, or a rolling
+  // update's steps, would otherwise print over each other).
+  const rowEnds: number[] = [];
+  [...(spec.markers ?? [])]
+    .sort((a, b) => a.x - b.x)
+    .forEach((marker) => {
+      const x = sx(marker.x);
+      let row = rowEnds.findIndex((end) => end < x);
+      if (row < 0) row = rowEnds.push(0) - 1;
+      rowEnds[row] = x + 3 + marker.label.length * LABEL_CHAR_WIDTH + 4;
+      parts.push(`<line class="fault" x1="${x}" y1="${PAD.top}" x2="${x}" y2="${PAD.top + h}" stroke="#c00" stroke-dasharray="4 3"/>`);
+      parts.push(`<text class="fault-label" x="${x + 3}" y="${PAD.top + h - 4 - row * 11}" font-size="10" fill="#c00">${esc(marker.label)}</text>`);
+    });
   const perRow = Math.max(1, Math.floor((w - 8) / LEGEND_ENTRY));
   spec.series.forEach((series, i) => {
     const colour = COLOURS[i % COLOURS.length]!;

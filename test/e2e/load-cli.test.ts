@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readRun } from '../../loadtests/report/results.ts';
+import { CHROMIUM, dumpDom, NO_CHROMIUM } from '../helpers/chromium.ts';
 import { queueingModel } from '../../loadtests/report/report.ts';
 import { runLoadCli } from '../helpers/load-cli.ts';
 
@@ -271,40 +270,20 @@ test('the queueing profile with a capacity model: the overlay uses virtual CPUs 
   );
 });
 
-const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-test(
-  'report.html renders every chart in headless Chromium with no console errors',
-  { skip: chromium ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)' },
-  async () => {
-    const first = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet']);
-    assert.ok(first.runDir, first.stderr);
-    const second = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet', '--compare', first.runDir]);
-    assert.ok(second.runDir, second.stderr);
-    const html = join(second.runDir, 'report.html');
-    const { stdout, stderr } = await promisify(execFile)(
-      chromium!,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--enable-logging=stderr',
-        '--v=0',
-        '--dump-dom',
-        `file://${html}`,
-      ],
-      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-    );
-    const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-    assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
-    for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
-      const chart = charts.find((c) => c.includes(`id="${id}"`));
-      assert.ok(chart, `chart ${id} is in the rendered DOM`);
-      assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
-    }
-    assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
-    assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
-  },
-);
+test('report.html renders every chart in headless Chromium with no console errors', { skip: CHROMIUM ? false : NO_CHROMIUM }, async () => {
+  const first = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet']);
+  assert.ok(first.runDir, first.stderr);
+  const second = await runLoadCli(['mixed', '--duration', '4s', '--sessions', '50', '--metrics-port', '0', '--quiet', '--compare', first.runDir]);
+  assert.ok(second.runDir, second.stderr);
+  const html = join(second.runDir, 'report.html');
+  const { stdout, stderr } = await dumpDom(html);
+  const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+  assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
+  for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
+    const chart = charts.find((c) => c.includes(`id="${id}"`));
+    assert.ok(chart, `chart ${id} is in the rendered DOM`);
+    assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
+  }
+  assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
+  assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
+});

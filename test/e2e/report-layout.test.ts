@@ -1,15 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { readRun } from '../../loadtests/report/results.ts';
 import { renderHtml } from '../../loadtests/report/report.ts';
 import { runLoadCli } from '../helpers/load-cli.ts';
-
-const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+import { CHROMIUM, dumpDom, NO_CHROMIUM } from '../helpers/chromium.ts';
 
 /** Runs in the page: every pair of legend entries and fault labels of a chart whose boxes intersect. */
 const LAYOUT_CHECK = `<script>
@@ -35,7 +31,7 @@ addEventListener('load', () => {
 
 test(
   'report charts: legends and fault labels never overlap, measured by their boxes in headless Chromium',
-  { skip: chromium ? false : 'chromium is not installed (apt-get install chromium; .ci/run installs it)' },
+  { skip: CHROMIUM ? false : NO_CHROMIUM },
   async () => {
     const first = await runLoadCli(['get', '--rate', '40', '--duration', '4s', '--metrics-port', '0', '--quiet']);
     const second = await runLoadCli(['get', '--rate', '40', '--duration', '4s', '--metrics-port', '0', '--quiet']);
@@ -51,20 +47,7 @@ test(
     const crowded = { ...run, summary: { ...run.summary, faults } };
     const html = join(first.runDir, 'layout.html');
     await writeFile(html, renderHtml(crowded, await readRun(second.runDir)).replace('</body>', `${LAYOUT_CHECK}</body>`));
-    const { stdout } = await promisify(execFile)(
-      chromium!,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--window-size=1400,4000',
-        '--dump-dom',
-        `file://${html}`,
-      ],
-      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-    );
+    const { stdout } = await dumpDom(html);
     const check = /<pre id="layout-check">([^<]*)<\/pre>/.exec(stdout);
     assert.ok(check, 'the layout check ran in the page');
     const { texts, overlaps } = JSON.parse(check[1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as { texts: number; overlaps: string[] };

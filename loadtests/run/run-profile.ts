@@ -100,12 +100,14 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   if (faultsSkipped) settings.progress(`no --control URL: the fault plan is skipped (${faultsSkipped} fault(s) neither injected nor counted)`);
 
   let second = 0;
+  const ticks = new Set<Promise<void>>();
   const ticker = setInterval(() => {
     // This tick's own second: the awaits below may finish after later ticks have begun.
     const tick = ++second;
     settings.live?.(liveSnapshot((performance.now() - t0) / 1000, runners, ws, faults, relaySamples[tick - 2]));
     if (ws) wsSamples[tick - 1] = { open: ws.openSessions, sent: ws.messagesSent };
-    void (async () => {
+    // Sampled after the await; the run waits for the last ticks' samples before it builds its seconds.
+    const sampling: Promise<void> = (async () => {
       relaySamples[tick - 1] = (await sampler?.sample()) ?? null;
       if (profile.trackMemory) memory[tick - 1] = await memoryOf(target);
       const failing = settings.thresholds.find(
@@ -116,6 +118,8 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
         abort.abort();
       }
     })();
+    ticks.add(sampling);
+    void sampling.finally(() => ticks.delete(sampling));
   }, 1000);
 
   let closed: RunResult['closed'];
@@ -131,7 +135,9 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   if (ws) await waitUntil(t0 + durationMs, abort.signal);
   const wsReport = ws ? await ws.stop() : undefined;
   clearInterval(ticker);
-  await sampler?.sample(); // the relay's totals as of the last request's end
+  await Promise.all(ticks);
+  // The relay's totals as of the last request's end; also the last second's sample if its tick had not come.
+  const lastSample = (await sampler?.sample()) ?? null;
   for (const timer of timers) clearTimeout(timer);
   agent.destroy();
   await metrics.close();
@@ -158,7 +164,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
         byErrorCode: interval.byErrorCode,
       },
       ws: wsSamples[i] ?? null,
-      relay: relaySamples[i] ?? null,
+      relay: relaySamples[i] ?? (i === relaySamples.length ? lastSample : null),
       ...(memory[i] ? { memoryMiB: memory[i] } : {}),
     };
   });

@@ -78,7 +78,7 @@ test('npm run load -- get --duration 5s writes a valid summary.json, samples and
   );
   assert.ok(existsSync(join(run.runDir, 'report.html')));
   assert.match(await readFile(join(run.runDir, 'report.md'), 'utf8'), /http\.p99 < 250/);
-  assert.match(run.stderr, /req\/s .* err .* p99/, 'a live progress line');
+  assert.match(run.stderr, /^ +\d+s  sent \d+\/s  answered \d+\/s  get p99 /m, 'a live progress line');
   assert.match(metricsText, /loadgen_requests_total\{profile="get",scenario="get",outcome="ok"\}/, 'loadgen metrics were served during the run');
 });
 

@@ -33,8 +33,8 @@ test(
   'report charts: legends and fault labels never overlap, measured by their boxes in headless Chromium',
   { skip: CHROMIUM ? false : NO_CHROMIUM },
   async () => {
-    const first = await runLoadCli(['get', '--rate', '40', '--duration', '4s', '--metrics-port', '0', '--quiet']);
-    const second = await runLoadCli(['get', '--rate', '40', '--duration', '4s', '--metrics-port', '0', '--quiet']);
+    const first = await runLoadCli(['get', '--rate', '40', '--duration', '3s', '--metrics-port', '0', '--quiet']);
+    const second = await runLoadCli(['get', '--rate', '40', '--duration', '3s', '--metrics-port', '0', '--quiet']);
     assert.ok(first.runDir && second.runDir, first.stderr + second.stderr);
     const run = await readRun(first.runDir);
     // A crowded run: six faults, five of them within 0.1 s (as a rolling update's steps come), with long targets.

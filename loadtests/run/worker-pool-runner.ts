@@ -61,6 +61,7 @@ export class WorkerPoolRunner implements ScenarioRunner {
     signal?.addEventListener('abort', stop, { once: true });
     const atEpochMs = Date.now() + START_MARGIN_MS;
     for (const w of workers) w.worker.postMessage({ type: 'start', atEpochMs } satisfies ScenarioWorkerCommand);
+    if (signal?.aborted) stop(); // stopped before it began (Ctrl-C while the workers loaded)
     try {
       await Promise.all(workers.map((w) => w.done));
     } finally {

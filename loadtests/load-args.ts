@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { PROFILES } from './profiles/index.ts';
 import { FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts';
 import { parseDurationS } from './run/duration.ts';
-import { overrideProfile, parseHeader } from './run/run-overrides.ts';
+import { backendDelayRefusal, overrideProfile, parseHeader } from './run/run-overrides.ts';
 import { parseServiceTime } from './plan/service-args.ts';
 
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
@@ -134,13 +134,10 @@ export function parseCli() {
     path: values.path,
     headers: values.header.map((h) => attempt(() => parseHeader(h))),
     connectors: values.connectors === undefined ? undefined : Math.floor(positive(values.connectors, 'connectors', 1)),
-    backendDelay: values['backend-delay'] === undefined ? undefined : attempt(() => parseServiceTime(values['backend-delay']!)),
+    backendDelay: values['backend-delay'] === undefined ? undefined : attempt(() => parseServiceTime(values['backend-delay']!, '--backend-delay')),
   };
-  if (overrides.backendDelay && profile.scenarios.some((s) => s.kind !== 'get')) {
-    usageError(
-      `--backend-delay applies to profiles of GETs only (the sim's backend then answers every path with it); ${profile.name} has ${profile.scenarios.map((s) => s.kind).join(', ')}`,
-    );
-  }
+  const refused = overrides.backendDelay && backendDelayRefusal(profile);
+  if (refused) usageError(refused);
   const durationS = values.duration ? seconds(values.duration, 'duration') : profile.defaults.durationS;
   if (durationS <= 0) usageError('--duration must be more than 0');
   const warmupS = values.warmup ? seconds(values.warmup, 'warmup') : 0;
@@ -194,6 +191,6 @@ function attempt<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    return usageError((err as Error).message.replace(/^--backend /, '--backend-delay '));
+    return usageError((err as Error).message);
   }
 }

@@ -3,6 +3,13 @@ import { cpuMicros } from './process-cpu.ts';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
 
+/** The median of a list (the mean of the middle two for an even count): benchmarks report medians of rounds. */
+export function median(list: readonly number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Whole-number benchmark options, validated once; bad input exits 2 naming the option. */
 export function positiveIntegers<K extends string>(values: Record<K, string>): Record<K, number> {
   const parsed = {} as Record<K, number>;

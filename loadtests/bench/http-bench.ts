@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureClosedLoop, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
+import { measureClosedLoop, median, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
 import { measureWrk, wrkInstalled } from './wrk-client.ts';
 
 const { values } = parseArgs({
@@ -55,15 +55,9 @@ function ratios(runs: readonly ClosedLoopFigures[]) {
   return { naiveToDirect: r(naive, direct), relayToDirect: r(relay, direct), relayToNaive: r(relay, naive) };
 }
 
-function median(list: readonly number[]): number {
-  const sorted = [...list].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : Number(((sorted[mid - 1]! + sorted[mid]!) / 2).toFixed(3));
-}
-
 function medianRatios(perRound: readonly ReturnType<typeof ratios>[]) {
   if (perRound.length === 0) return null;
-  const of = (key: keyof ReturnType<typeof ratios>) => median(perRound.map((r) => r[key]));
+  const of = (key: keyof ReturnType<typeof ratios>) => Number(median(perRound.map((r) => r[key])).toFixed(3));
   return { naiveToDirect: of('naiveToDirect'), relayToDirect: of('relayToDirect'), relayToNaive: of('relayToNaive') };
 }
 

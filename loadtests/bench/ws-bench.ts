@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rssBytes } from '../../sim/common/rss.ts';
-import { positiveIntegers, startBenchSim } from './bench-setup.ts';
+import { median, positiveIntegers, startBenchSim } from './bench-setup.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 
 const { values } = parseArgs({
@@ -67,11 +67,6 @@ try {
     const relayed = await measureRtt(`relay (round ${round} of ${rounds})`, relayWs, host);
     perRound.push({ direct: direct.rttMs, relay: relayed.rttMs, dropped: { direct: direct.dropped, relay: relayed.dropped } });
   }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   const roundRatios = perRound.map((r) => ({ p50: ratio(r.relay.p50, r.direct.p50), p99: ratio(r.relay.p99, r.direct.p99) }));
   const medianRatios = { p50: median(roundRatios.map((r) => r.p50)), p99: median(roundRatios.map((r) => r.p99)) };

@@ -16,7 +16,7 @@ function bytes(text: string): number | undefined {
  * `--backend`: the app's service time. `40ms` fixed; `exp:40ms` exponential of mean 40 ms;
  * `p50:40ms,p99:250ms` lognormal through both. Throws a message naming the forms on anything else.
  */
-export function parseServiceTime(text: string): ServiceTime {
+export function parseServiceTime(text: string, flag = '--backend'): ServiceTime {
   const fixed = ms(text);
   if (fixed !== undefined) return { fixedMs: fixed };
   const exp = /^exp:(.+)$/.exec(text);
@@ -25,7 +25,7 @@ export function parseServiceTime(text: string): ServiceTime {
   const pct = /^p50:([^,]+),p99:(.+)$/.exec(text);
   const [p50, p99] = pct ? [ms(pct[1]!), ms(pct[2]!)] : [];
   if (p50 && p99 && p99 >= p50) return { p50Ms: p50, p99Ms: p99 };
-  throw new Error(`--backend takes 40ms (fixed), exp:40ms (exponential of that mean) or p50:40ms,p99:250ms (p99 ≥ p50); got ${text}`);
+  throw new Error(`${flag} takes 40ms (fixed), exp:40ms (exponential of that mean) or p50:40ms,p99:250ms (p99 ≥ p50); got ${text}`);
 }
 
 /** `--responses`: `1KiB` (every response), or `1KiB:9,100KiB:1` (sizes with relative weights). */

@@ -22,6 +22,12 @@ export function parseHeader(text: string): readonly [string, string] {
   return [match[1]!, match[2]!];
 }
 
+/** Why `--backend-delay` cannot apply to `profile` (it uploads or downloads), or undefined when it can. */
+export function backendDelayRefusal(profile: Profile): string | undefined {
+  if (profile.scenarios.every((s) => s.kind === 'get')) return undefined;
+  return `--backend-delay applies to profiles of GETs only (the sim's backend then answers every path with it); ${profile.name} has ${profile.scenarios.map((s) => s.kind).join(', ')}`;
+}
+
 export function overrideProfile(profile: Profile, overrides: RunOverrides): Profile {
   const { path, headers } = overrides;
   if (path === undefined && !headers?.length) return profile;
@@ -45,9 +51,8 @@ export function overrideTopology(topology: Topology, profile: Profile, overrides
   const apps = new Set(profile.scenarios.map((s) => s.app));
   const groups = new Set(topology.apps.filter((a) => apps.has(a.name)).map((a) => a.group));
   const { connectors, backendDelay } = overrides;
-  if (backendDelay && profile.scenarios.some((s) => s.kind !== 'get')) {
-    throw new Error(`--backend-delay applies to profiles of GETs only; ${profile.name} also ${profile.scenarios.map((s) => s.kind).join(', ')}`);
-  }
+  const refused = backendDelay && backendDelayRefusal(profile);
+  if (refused) throw new Error(refused);
   return {
     ...topology,
     groups: connectors === undefined ? topology.groups : topology.groups.map((g) => (groups.has(g.name) ? { ...g, connectors } : g)),

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { PROFILES } from './profiles/index.ts';
+import { loadProfileFile } from './profiles/profile-file.ts';
+import type { Profile } from './profiles/profile.ts';
 import { FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts';
 import { parseDurationS } from './run/duration.ts';
 import { backendDelayRefusal, overrideProfile, parseHeader } from './run/run-overrides.ts';
@@ -13,9 +15,10 @@ import { parseServiceTime } from './plan/service-args.ts';
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
 const OPEN_MODEL_SOCKETS = 4096;
 
-const USAGE = `usage: npm run load -- <profile> [options]
+const USAGE = `usage: npm run load -- <profile | profile.yaml> [options]
 
-profiles:
+profiles (loadtests/profiles/builtin/*.yaml; a YAML file of your own in the same form runs as
+./my-profile.yaml, see loadtests/profiles/README.md):
 ${Object.values(PROFILES)
   .map((p) => `  ${p.name.padEnd(12)} ${p.measures}`)
   .join('\n')}
@@ -56,9 +59,18 @@ exit codes: 0 passed; 1 a threshold failed or the run was aborted; 2 usage error
 unreachable; 3 internal error (a bug in relay-sim); 130 interrupted (Ctrl-C: the summary and
 report of what ran are still written; a second Ctrl-C quits at once)`;
 
+/** Exits 2 with the message, and where to find the usage (not all 50 lines of it, which would bury the message). */
 export function usageError(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.stderr.write(`${message}\n(npm run load -- --help for every option and profile)\n`);
   process.exit(2);
+}
+
+/** A built-in profile by name, or a YAML profile file by path (anything ending .yaml/.yml or holding a /). */
+function namedProfile(name: string): Profile {
+  if (/\.ya?ml$/.test(name) || name.includes('/')) return attempt(() => loadProfileFile(name));
+  const profile = PROFILES[name];
+  if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}, or a YAML profile file (./my-profile.yaml)`);
+  return profile;
 }
 
 function seconds(text: string, name: string): number {
@@ -120,8 +132,7 @@ export function parseCli() {
   const name = positionals[0];
   if (!name) usageError('name a profile');
   if (positionals.length > 1) usageError(`unexpected argument ${positionals[1]}`);
-  const profile = PROFILES[name];
-  if (!profile) usageError(`unknown profile "${name}"; profiles: ${Object.keys(PROFILES).join(', ')}`);
+  const profile = namedProfile(name);
   if (values.target && !/^https?:\/\//.test(values.target)) usageError(`--target must be an http:// or https:// URL; got ${values.target}`);
   if (values.ca && !values.target?.startsWith('https:')) usageError('--ca goes with an https:// --target');
   if (values.failover !== undefined && !FAILOVER_MODES.includes(values.failover as FailoverMode))

@@ -53,7 +53,7 @@ async function measure(preset: CapacityPreset, path: string, expectedTps: number
     const target = { origin: new URL(view.relays[0]!.publicUrl), hostOf: () => new URL(view.apps[0]!.externalUrl).host };
     const agent = loadAgent(target, 2000);
     // The load rig's own GET (bounded by its request timeout; errors become outcomes).
-    const send = httpSender({ name: 'capacity', kind: 'get', app: 'echo', path, share: 1 }, target, agent);
+    const send = httpSender({ name: 'capacity', kind: 'get', app: 'echo', path, share: 1, arrival: { kind: 'constant' } }, target, agent);
     const run = async (rate: number, durationS: number) => {
       const runner = new OpenModelRunner({
         pattern: { kind: 'constant', rate },

@@ -31,7 +31,7 @@ if ([...workerCounts, ...rates, seconds].some((n) => !Number.isFinite(n) || n <=
 
 async function step(url: string, workers: number, rate: number) {
   const runner = new WorkerPoolRunner({
-    scenario: { name: 'get', kind: 'get', app: 'backend', path: new URL(url).pathname, share: 1 },
+    scenario: { name: 'get', kind: 'get', app: 'backend', path: new URL(url).pathname, share: 1, arrival: { kind: 'constant' } },
     target: { origin: new URL(url), hostOf: () => 'backend' },
     workers,
     pattern: { kind: 'constant', rate },

@@ -106,7 +106,7 @@ const group = topology.groups.find((g) => g.name === app.group)!;
 // What each arrival is: GETs on one path, or the mixed profile's HTTP requests (its WebSocket sessions are left out).
 const scenarios: HttpScenario[] =
   values.mix === 'get'
-    ? [{ name: 'get', kind: 'get', app: app.name, path: values.path, share: 1 }]
+    ? [{ name: 'get', kind: 'get', app: app.name, path: values.path, share: 1, arrival: { kind: 'constant' } }]
     : PROFILES['mixed']!.scenarios.flatMap((s) => (s.kind === 'ws' ? [] : [{ ...s, app: app.name }]));
 const configured = resolveCapacity(group.capacity);
 // Sizing on `unlimited` would size for this machine: assume Microsoft's 2-core connector instead.

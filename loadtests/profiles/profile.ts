@@ -1,11 +1,16 @@
 import type { TopologyInput } from '../../sim/cluster/topology.ts';
-import type { ArrivalPattern } from '../drivers/open-model.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
 
 /** Extra request headers of an HTTP scenario (`-H 'name: value'`), in order. */
 export type ExtraHeaders = readonly (readonly [string, string])[];
 
-/** One stream of traffic in a profile. */
+/**
+ * How an HTTP scenario's requests arrive: evenly spaced, Poisson, or ramping linearly from
+ * `from` × its rate to its rate over the run (evenly or Poisson around the ramping rate).
+ */
+export type ScenarioArrival = { readonly kind: 'constant' | 'poisson' } | { readonly kind: 'ramp'; readonly from: number; readonly poisson: boolean };
+
+/** One stream of traffic in a profile (profiles are YAML files: profile-schema.ts). */
 export type ScenarioSpec =
   | {
       readonly name: string;
@@ -15,7 +20,7 @@ export type ScenarioSpec =
       readonly path: string;
       /** Share of the profile's rate (open model); patterns scale with it. */
       readonly share: number;
-      readonly pattern?: 'constant' | 'poisson' | 'ramp';
+      readonly arrival: ScenarioArrival;
     }
   | {
       readonly name: string;
@@ -23,6 +28,7 @@ export type ScenarioSpec =
       readonly headers?: ExtraHeaders;
       readonly app: string;
       readonly share: number;
+      readonly arrival: ScenarioArrival;
       /** Upload sizes in bytes, picked uniformly; each body streams in 64 KiB chunks. */
       readonly sizes: readonly number[];
     }
@@ -32,6 +38,7 @@ export type ScenarioSpec =
       readonly headers?: ExtraHeaders;
       readonly app: string;
       readonly share: number;
+      readonly arrival: ScenarioArrival;
       readonly sizes: readonly number[];
     }
   | {
@@ -58,9 +65,6 @@ export interface Profile {
   /** What it measures, shown in `--help` and the report. */
   readonly measures: string;
   readonly defaults: { readonly durationS: number; readonly rate: number; readonly sessions: number; readonly connections: number };
-  /** Arrival pattern for HTTP scenarios; `ramp` goes from rampFrom × rate to rate. */
-  readonly arrival: ArrivalPattern['kind'];
-  readonly rampFrom?: number;
   readonly scenarios: readonly ScenarioSpec[];
   readonly faults?: readonly PlannedFault[];
   /** k6-style threshold expressions that decide the exit code. */

@@ -23,11 +23,9 @@ export function openModelRunner(
   durationMs: number,
 ): ScenarioRunner {
   const rate = settings.rate * spec.share;
-  const kind = spec.kind === 'get' && spec.pattern ? spec.pattern : settings.profile.arrival;
+  const arrival = spec.arrival;
   const pattern: ArrivalPattern =
-    kind === 'ramp'
-      ? { kind: 'ramp', from: rate * (settings.profile.rampFrom ?? 0.1), to: rate, poisson: settings.profile.arrival === 'poisson' }
-      : { kind, rate };
+    arrival.kind === 'ramp' ? { kind: 'ramp', from: rate * arrival.from, to: rate, poisson: arrival.poisson } : { kind: arrival.kind, rate };
   const latency = metrics.latency.labels(spec.name);
   const dropped = metrics.dropped.labels(spec.name);
   dropped.inc(0);

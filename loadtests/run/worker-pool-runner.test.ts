@@ -17,7 +17,7 @@ test('two worker threads deliver a constant plan together, and every request is 
   const outcomes: number[] = [];
   try {
     const runner = new WorkerPoolRunner({
-      scenario: { name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1 },
+      scenario: { name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } },
       target: { origin, hostOf: (app) => `${app}.test` },
       workers: 2,
       pattern: { kind: 'constant', rate: 200 },
@@ -57,7 +57,7 @@ test('an aborted pool stops its workers early and still reports what they sent',
   const origin = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   try {
     const runner = new WorkerPoolRunner({
-      scenario: { name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1 },
+      scenario: { name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } },
       target: { origin, hostOf: () => 'echo.test' },
       workers: 2,
       pattern: { kind: 'constant', rate: 100 },

@@ -29,7 +29,7 @@ async function stallBackend(afterMs: number, ms: number): Promise<{ from: number
 
 test('coordinated omission: the open model charges a 1 s stall to every request planned during it; a closed loop hides it', async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1 }, target, agent);
+  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, agent);
   const records: { intendedAt: number; latencyMs: number }[] = [];
   const runner = new OpenModelRunner({
     pattern: { kind: 'constant', rate: 100 },
@@ -60,7 +60,7 @@ test('coordinated omission: the open model charges a 1 s stall to every request 
 
 test('rate accuracy: the achieved rate is within 5% of the requested rate below saturation', async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1 }, target, agent);
+  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, agent);
   for (const rate of [50, 400]) {
     const runner = new OpenModelRunner({ pattern: { kind: 'constant', rate }, durationMs: 4000, maxInFlight: 2000, send: () => send() });
     const started = performance.now();

@@ -15,7 +15,7 @@ import { profileThresholds } from './profiles/profile.ts';
 import { FAILOVER_MODE_LABELS } from '../sim/relay/relay-config.ts';
 import { readRun, writeRun } from './report/results.ts';
 import { buildSummary, thresholdValues, type Summary } from './report/summary.ts';
-import { embeddedTarget, externalTarget, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
+import { embeddedTarget, externalTarget, missingApps, TargetUnreachableError, type RunTarget } from './run/run-context.ts';
 import { runProfile } from './run/run-profile.ts';
 import { evaluate, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
 import { loadSloFile } from './run/slo-file.ts';
@@ -54,7 +54,7 @@ let target: RunTarget;
 try {
   if (cli.target) {
     const ca = cli.ca ? await readFile(cli.ca, 'utf8').catch((err: Error) => usageError(`--ca ${cli.ca}: ${err.message}`)) : undefined;
-    target = await externalTarget(cli.target, cli.control, ca);
+    target = await externalTarget(cli.target, cli.control, ca, cli.topology);
   } else {
     say(`starting the embedded sim for ${cli.profile.name}...`);
     const warnings = (line: string) => void (line.startsWith('warning:') && process.stderr.write(`${line}\n`));
@@ -64,6 +64,11 @@ try {
 } catch (err) {
   if (err instanceof TargetUnreachableError || err instanceof TopologyError) usageError(err.message);
   throw err;
+}
+const missing = missingApps(target, cli.profile);
+if (missing.length > 0) {
+  await target.close();
+  usageError(`the profile sends to ${missing.join(', ')}, which the target does not publish (its apps: ${target.apps.join(', ') || 'none'})`);
 }
 
 // The built-in thresholds of a failover profile depend on the sim's mode, known only now.

@@ -42,7 +42,8 @@ options:
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
   --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
-  --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml)
+  --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml);
+                    with --target and no --control, the running sim's, to name its apps' hosts
   --failover MODE   the embedded sim's failover mode: appproxy (App Proxy's: in-flight requests on a
                     dead connector fail; the default) or resilient (a retrying relay's: not App Proxy)
   --results-dir DIR where run directories go (default results/)

@@ -29,6 +29,8 @@ export interface RunTarget extends LoadTarget {
   /** The sim's failover mode (topology `failover.mode`); undefined if unknown (no control API). */
   readonly failoverMode: FailoverMode | undefined;
   readonly connectorMetricsUrls: readonly string[];
+  /** The apps the target publishes (their hosts: hostOf). */
+  readonly apps: readonly string[];
   readonly componentMetrics: readonly { id: string; url: string }[];
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function embeddedTarget(
     // Users spread over every relay instance, per connection, as a network load balancer spreads them.
     instances,
     ca: view.tls?.caCertificatePem,
-    hostOf: (app) => `${app}.${topology.domain}:${new URL(relay.publicUrl).port}`,
+    ...appHosts(view.apps),
     controlUrl: view.controlUrl,
     relayMetrics: view.relays.map((r) => ({ id: r.id, url: r.metricsUrl })),
     topology,
@@ -80,8 +82,12 @@ export async function embeddedTarget(
   };
 }
 
-/** An existing relay at `url` (e.g. the compose stack); `controlUrl` unlocks relay-side figures and faults. */
-export async function externalTarget(url: string, controlUrl: string | undefined, ca?: string): Promise<RunTarget> {
+/**
+ * An existing relay at `url` (e.g. the compose stack); `controlUrl` unlocks relay-side figures and
+ * faults. Apps' hosts come from the control API's /topology; without one, from the running sim's
+ * topology file (`topologyPath`, or the default topology), named as the sim names them.
+ */
+export async function externalTarget(url: string, controlUrl: string | undefined, ca?: string, topologyPath?: string): Promise<RunTarget> {
   const origin = new URL(url);
   try {
     await probe(origin, ca);
@@ -102,8 +108,7 @@ export async function externalTarget(url: string, controlUrl: string | undefined
     url,
     origin,
     ca,
-    // The sim names each app's external host; without a control API, assume the default domain.
-    hostOf: (app) => externalHost(topology, app) ?? `${app}.localhost:${origin.port || '80'}`,
+    ...appHosts(topology?.apps ?? (await filedApps(topologyPath ?? DEFAULT_TOPOLOGY_PATH, origin))),
     controlUrl,
     relayMetrics: topology?.relays.map((r) => ({ id: r.id, url: r.metricsUrl })) ?? [],
     failoverMode: topology?.failoverMode,
@@ -113,10 +118,25 @@ export async function externalTarget(url: string, controlUrl: string | undefined
   };
 }
 
-/** `host:port` of an app's external URL as the sim's `GET /topology` publishes it. */
-function externalHost(topology: TopologyView | undefined, app: string): string | undefined {
-  const url = topology?.apps.find((a) => a.name === app)?.externalUrl;
-  return url === undefined ? undefined : new URL(url).host;
+/** The apps a target publishes and the Host header of each, from their external URLs. */
+function appHosts(apps: readonly { name: string; externalUrl: string }[]): Pick<RunTarget, 'apps' | 'hostOf'> {
+  const hosts = new Map(apps.map((app) => [app.name, new URL(app.externalUrl).host]));
+  return {
+    apps: [...hosts.keys()],
+    hostOf: (app) => hosts.get(app) ?? `${app}.invalid`, // never reached: missingApps() refuses the run first
+  };
+}
+
+/** A topology file's apps at `origin`, with the external URLs the sim gives them (sim-cluster.ts). */
+async function filedApps(path: string, origin: URL) {
+  const topology = await loadTopologyFile(path);
+  const port = origin.port || (origin.protocol === 'https:' ? '443' : '80');
+  return topology.apps.map((app) => ({ name: app.name, externalUrl: `${origin.protocol}//${app.name}.${topology.domain}:${port}` }));
+}
+
+/** The profile's apps the target does not publish; a run is refused with them named. */
+export function missingApps(target: Pick<RunTarget, 'apps'>, profile: Profile): string[] {
+  return [...new Set(profile.scenarios.map((s) => s.app))].filter((app) => !target.apps.includes(app));
 }
 
 /** One GET to the target's root: any HTTP answer means it is reachable (and, for https, trusted). */

@@ -162,6 +162,12 @@ test('bad usage and an unreachable target exit 2 with a message', async () => {
   const modeOfRunningSim = await runLoadCli(['get', '--failover', 'resilient', '--target', 'http://127.0.0.1:9']);
   assert.equal(modeOfRunningSim.code, 2);
   assert.match(modeOfRunningSim.stderr, /a running sim's is in its topology/);
+  // A topology without the profile's app: refused before any load, with both named.
+  const topology = join(await mkdtemp(join(tmpdir(), 'topology-')), 'payroll.yaml');
+  await writeFile(topology, 'groups: [{ name: hr, connectors: 1 }]\napps: [{ name: payroll, group: hr }]\n');
+  const noApp = await runLoadCli(['get', '--topology', topology, '--duration', '1s']);
+  assert.equal(noApp.code, 2, noApp.stderr);
+  assert.match(noApp.stderr, /the profile sends to echo, which the target does not publish \(its apps: payroll\)/);
 });
 
 test('--failover resilient runs the embedded sim in that mode, and the summary and report say it is not App Proxy', async () => {

@@ -11,6 +11,7 @@ import { FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts'
 import { parseDurationS } from './run/duration.ts';
 import { backendDelayRefusal, overrideProfile, parseHeader } from './run/run-overrides.ts';
 import { parseServiceTime } from './plan/service-args.ts';
+import { DEFAULT_BASE_PORT, LOADGEN_PORT_OFFSET } from '../sim/cluster/port-plan.ts';
 
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
 const OPEN_MODEL_SOCKETS = 4096;
@@ -41,7 +42,7 @@ options:
   --slo FILE        thresholds (YAML/JSON: thresholds: ["http.p99 < 250", {expr, abortOnFail, delayAbortEvalS}])
   --target URL      drive a running relay (e.g. http://127.0.0.1:8080); default: start the embedded sim
   --ca FILE         the CA to trust for an https:// --target (npm run sim writes results/relay-ca.pem with tls: on)
-  --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:7070)
+  --control URL     that sim's control API, for relay-side figures and faults (e.g. http://127.0.0.1:9070)
   --topology FILE   topology of the embedded sim (default: the profile's, or sim/topologies/default.yaml);
                     with --target and no --control, the running sim's, to name its apps' hosts
   --failover MODE   the embedded sim's failover mode: appproxy (App Proxy's: in-flight requests on a
@@ -52,13 +53,22 @@ options:
   --summary-export FILE  as --out json=FILE (k6's flag)
   --json            the summary as one line of JSON on stdout (progress stays on stderr)
   --compare DIR     an earlier run to compare with, side by side
-  --metrics-port P  loadgen /metrics while the run lasts (default 9600; 0 picks a free port)
+  --metrics-port P  loadgen /metrics while the run lasts (default: the target's port + ${LOADGEN_PORT_OFFSET},
+                    9600 for 8080 and the embedded sim; 0 picks a free port); listed for Prometheus
+                    (npm run sim -- --prometheus) only while the run lasts
   --metrics-host H  address it listens on (default 127.0.0.1; 0.0.0.0 in containers)
   --quiet           no progress or summary lines (the results path is still printed)
 
 exit codes: 0 passed; 1 a threshold failed or the run was aborted; 2 usage error or target
 unreachable; 3 internal error (a bug in relay-sim); 130 interrupted (Ctrl-C: the summary and
 report of what ran are still written; a second Ctrl-C quits at once)`;
+
+/** The runner's metrics port inside the target sim's port span (port-plan.ts): its public port + 1520. */
+export function loadgenPortFor(target: string | undefined): number {
+  const url = target && URL.canParse(target) ? new URL(target) : undefined;
+  const port = url ? Number(url.port || (url.protocol === 'https:' ? 443 : 80)) : DEFAULT_BASE_PORT;
+  return port + LOADGEN_PORT_OFFSET <= 65535 ? port + LOADGEN_PORT_OFFSET : 0;
+}
 
 /** Exits 2 with the message, and where to find the usage (not all 50 lines of it, which would bury the message). */
 export function usageError(message: string): never {
@@ -111,7 +121,7 @@ export function parseCli() {
         'summary-export': { type: 'string' },
         json: { type: 'boolean', default: false },
         compare: { type: 'string' },
-        'metrics-port': { type: 'string', default: '9600' },
+        'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string', default: '127.0.0.1' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -178,7 +188,7 @@ export function parseCli() {
     ...outputs(values.out, values['results-dir'], values['summary-export']),
     json: values.json,
     compare: values.compare,
-    metricsPort: positive(values['metrics-port'], 'metrics-port', 9600, true),
+    metricsPort: Math.floor(positive(values['metrics-port'], 'metrics-port', loadgenPortFor(values.target), true)),
     metricsHost: values['metrics-host'],
     quiet: values.quiet,
   };

@@ -48,9 +48,9 @@ test(
       ],
       dispatch: { policy: 'random', queueLimit: 1000, queueTimeoutMs: 500 },
     });
-    const loadgenPort = await unusedPort();
     const prometheusPort = await unusedPort();
-    const prometheus = new LocalPrometheus(binary!, sim.view.controlUrl, `127.0.0.1:${prometheusPort}`, `127.0.0.1:${loadgenPort}`);
+    // The load runner below takes a free port and lists itself for this Prometheus (file_sd) while it runs.
+    const prometheus = new LocalPrometheus(binary!, sim.view.controlUrl, `127.0.0.1:${prometheusPort}`);
     await prometheus.start();
     try {
       // A rejected request, so relay_queue_rejected_total has a series.
@@ -72,7 +72,7 @@ test(
           '--control',
           sim.view.controlUrl,
           '--metrics-port',
-          String(loadgenPort),
+          '0',
           '--quiet',
         ],
         { timeoutMs: 90_000 },
@@ -93,6 +93,17 @@ test(
       }
       const loadgenSeries = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/label/__name__/values`).then((r) => r.json() as Promise<{ data: string[] }>);
       for (const name of loadgenSeries.data.filter((n) => n.startsWith('loadgen_'))) live.add(name);
+      assert.ok(live.has('loadgen_requests_total'), 'Prometheus discovered the load runner while it ran');
+      // The run is over: its discovery entry is gone, so the load job has no target (rather than a red one).
+      let loadTargets = -1;
+      for (let i = 0; i < 20 && loadTargets !== 0; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 500));
+        const targets = (await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/targets`).then((r) => r.json())) as {
+          data: { activeTargets: { labels: Record<string, string> }[] };
+        };
+        loadTargets = targets.data.activeTargets.filter((t) => t.labels['job'] === 'load').length;
+      }
+      assert.equal(loadTargets, 0, 'no load target once the run has ended');
 
       const empty: string[] = [];
       for (const name of Object.keys(DASHBOARDS)) {

@@ -3,7 +3,7 @@
 export const TARGET: string = __ENV.TARGET ?? 'http://127.0.0.1:8080';
 /** The app's external host; the relay routes by Host. */
 export const APP_HOST: string = __ENV.APP_HOST ?? `echo.localhost:${/:(\d+)\/?$/.exec(TARGET)?.[1] ?? '80'}`;
-export const CONTROL: string = __ENV.CONTROL ?? 'http://127.0.0.1:7070';
+export const CONTROL: string = __ENV.CONTROL ?? 'http://127.0.0.1:9070';
 export const RATE: number = Number(__ENV.RATE ?? 200);
 export const DURATION: string = __ENV.DURATION ?? '30s';
 export const hostHeaders = { headers: { Host: APP_HOST } };

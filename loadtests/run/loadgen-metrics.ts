@@ -3,8 +3,9 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { DURATION_BUCKETS } from '../../sim/common/buckets.ts';
 import { closeServer, listen } from '../../sim/common/listen.ts';
 import { serveOpsPath } from '../../sim/common/ops-server.ts';
+import { LoadgenDiscovery } from './loadgen-discovery.ts';
 
-/** The load runner's own metrics (DESIGN 3.4), served on :9600 while a run lasts. */
+/** The load runner's own metrics (DESIGN 3.4), served on :9600 (see load-args.ts) while a run lasts. */
 export class LoadgenMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -36,12 +37,24 @@ export class LoadgenMetrics {
     if (!serveOpsPath((req.url ?? '/').split('?')[0] ?? '/', { registry: this.registry, isReady: () => true }, res)) res.writeHead(404).end();
   });
 
-  /** Serves /metrics; a port already in use is reported, not fatal (the run goes on without it). */
-  async start(port: number, host = '127.0.0.1'): Promise<number | undefined> {
-    return listen(this.#server, port, host).catch(() => undefined);
+  readonly #discovery: LoadgenDiscovery;
+
+  constructor(discovery = new LoadgenDiscovery()) {
+    this.#discovery = discovery;
   }
 
-  close(): Promise<void> {
-    return closeServer(this.#server);
+  /**
+   * Serves /metrics and lists it for Prometheus (loadgen-discovery.ts) with `labels`; a port already
+   * in use is not fatal (the run goes on without it). Undefined, or the port it serves on.
+   */
+  async start(port: number, host = '127.0.0.1', labels: Record<string, string> = {}): Promise<number | undefined> {
+    const bound = await listen(this.#server, port, host).catch(() => undefined);
+    if (bound !== undefined) await this.#discovery.register(`${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`, labels);
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    await this.#discovery.unregister();
+    await closeServer(this.#server);
   }
 }

@@ -68,7 +68,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const { profile } = settings;
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
-  await metrics.start(settings.metricsPort, settings.metricsHost);
+  await metrics.start(settings.metricsPort, settings.metricsHost, { profile: profile.name });
   const agent = loadAgent(target, settings.connections);
   const abort = new AbortController();
   const faults: InjectedFault[] = [];

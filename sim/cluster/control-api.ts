@@ -43,7 +43,7 @@ export function serviceDiscovery(view: TopologyView): SdTargetGroup[] {
   ];
 }
 
-/** The sim control API (:7070): topology, service discovery, faults, the event timeline, metrics. */
+/** The sim control API (:9070): topology, service discovery, faults, the event timeline, metrics. */
 export class ControlApi {
   readonly #server: http.Server;
   readonly #host: string;

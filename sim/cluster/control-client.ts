@@ -26,7 +26,7 @@ export interface FaultAnswer {
 }
 
 /**
- * The typed client of the sim control API (:7070), used by the load rig and the tests; the k6
+ * The typed client of the sim control API (:9070), used by the load rig and the tests; the k6
  * scripts speak the same routes with k6's own http module. Every call is bounded by `timeoutMs`.
  */
 export class ControlClient {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -14,8 +15,14 @@ export function findPrometheus(): string | undefined {
   return undefined;
 }
 
-/** A Prometheus config that discovers every sim component through the control API's /sd. */
-export function localPrometheusConfig(controlUrl: string, loadgenTarget = '127.0.0.1:9600'): string {
+/**
+ * Where running load runners list themselves for Prometheus (file_sd, one `load-<pid>.json` each,
+ * removed when the run ends): the `load` job has targets only while a run lasts, never a red one.
+ */
+export const LOADGEN_SD_DIR = fileURLToPath(new URL('../../results/prometheus-sd', import.meta.url));
+
+/** A Prometheus config that discovers every sim component through the control API's /sd, and load runners through `sdDir`. */
+export function localPrometheusConfig(controlUrl: string, sdDir = LOADGEN_SD_DIR): string {
   return [
     'global:',
     '  scrape_interval: 1s',
@@ -26,8 +33,9 @@ export function localPrometheusConfig(controlUrl: string, loadgenTarget = '127.0
     `      - url: ${controlUrl}/sd`,
     '        refresh_interval: 2s',
     '  - job_name: load',
-    '    static_configs:',
-    `      - targets: ['${loadgenTarget}']`,
+    '    file_sd_configs:',
+    `      - files: ['${sdDir}/load-*.json']`,
+    '        refresh_interval: 2s',
     '',
   ].join('\n');
 }
@@ -40,15 +48,15 @@ export class LocalPrometheus {
   readonly #binary: string;
   readonly #controlUrl: string;
   readonly #listen: string;
-  readonly #loadgenTarget: string;
+  readonly #sdDir: string;
   #child: ChildProcess | undefined;
   #dir: string | undefined;
 
-  constructor(binary: string, controlUrl: string, listen: string, loadgenTarget = '127.0.0.1:9600') {
+  constructor(binary: string, controlUrl: string, listen: string, sdDir = LOADGEN_SD_DIR) {
     this.#binary = binary;
     this.#controlUrl = controlUrl;
     this.#listen = listen;
-    this.#loadgenTarget = loadgenTarget;
+    this.#sdDir = sdDir;
   }
 
   get url(): string {
@@ -58,7 +66,8 @@ export class LocalPrometheus {
   async start(timeoutMs = 30_000): Promise<string> {
     this.#dir = await mkdtemp(join(tmpdir(), 'relay-sim-prometheus-'));
     const config = join(this.#dir, 'prometheus.yml');
-    await writeFile(config, localPrometheusConfig(this.#controlUrl, this.#loadgenTarget));
+    await mkdir(this.#sdDir, { recursive: true });
+    await writeFile(config, localPrometheusConfig(this.#controlUrl, this.#sdDir));
     this.#child = spawn(
       this.#binary,
       [

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BASE_PORT, ephemeralWarning } from './port-plan.ts';
+import { DEFAULT_BASE_PORT, ephemeralWarning, PROMETHEUS_PORT_OFFSET } from './port-plan.ts';
 import { headroomWarning } from '../connector/capacity-model.ts';
 import { formatEndpointTable } from './endpoint-table.ts';
 import { SimCluster } from './sim-cluster.ts';
@@ -111,7 +111,7 @@ if (cli.prometheus) {
   if (!binary) {
     process.stderr.write('--prometheus: no prometheus binary found. Install it with: sudo apt-get install prometheus\n');
   } else {
-    const port = cli.basePort === 0 ? 0 : 9090 + cli.basePort - DEFAULT_BASE_PORT;
+    const port = cli.basePort === 0 ? 0 : cli.basePort + PROMETHEUS_PORT_OFFSET;
     prometheus = new LocalPrometheus(binary, view.controlUrl, `127.0.0.1:${port || 19090}`);
     await prometheus.start().then(
       (url) => progress(`Prometheus: ${url} (scraping every component each second)`),

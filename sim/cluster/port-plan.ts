@@ -1,15 +1,25 @@
 /**
- * Default ports (DESIGN 3.2), shifted together by `--base-port P` (P replaces 8080). A base port of
- * 0 makes every component bind an ephemeral port, which is what tests use.
+ * Default ports (DESIGN 3.2), shifted together by `--base-port P` (P replaces 8080). Everything the
+ * sim, its Prometheus and the load runner open lies in [P, P + PORT_SPAN), so sims whose base
+ * ports differ by PORT_SPAN or more never collide. A base port of 0 makes every component bind an
+ * ephemeral port, which is what tests use.
  *
- *   relay k        public 8080+2k, connector endpoint 8081+2k, metrics 9100 (k=0) or 9180+k
+ *   relay k        public 8080+2k, connector endpoint 8081+2k (k < 8), metrics 9100 (k=0) or 9180+k
+ *   control API    9070
+ *   Prometheus     9090 (npm run sim -- --prometheus)
  *   connector n    metrics 9101+n (n counts across groups, at most 79 with fixed ports)
- *   backend j      9200+j
- *   control API    7070
+ *   backend j      9200+j (j < 20)
+ *   load runner    9600 (its /metrics while a run lasts: the target's public port + 1520)
  */
 import { readFileSync } from 'node:fs';
 
 export const DEFAULT_BASE_PORT = 8080;
+/** Every fixed port of one sim and its load runner is in [base, base + PORT_SPAN). */
+export const PORT_SPAN = 1600;
+/** The load runner's metrics port, above a sim's base port (9600 for 8080). */
+export const LOADGEN_PORT_OFFSET = 1520;
+/** Prometheus of `npm run sim -- --prometheus`, above the base port (9090 for 8080). */
+export const PROMETHEUS_PORT_OFFSET = 1010;
 /** Linux's default `net.ipv4.ip_local_port_range`, used where /proc cannot be read. */
 const DEFAULT_EPHEMERAL: readonly [number, number] = [32768, 60999];
 const MAX_FIXED_CONNECTORS = 79;
@@ -78,6 +88,6 @@ export function planPorts(basePort: number, connectorCount: number): PortPlan {
     relay: (k) => ({ public: port(8080 + 2 * k), connector: port(8081 + 2 * k), metrics: port(k === 0 ? 9100 : 9180 + k) }),
     connectorMetrics: (n) => port(9101 + n),
     backend: (j) => port(9200 + j),
-    control: () => port(7070),
+    control: () => port(9070),
   };
 }

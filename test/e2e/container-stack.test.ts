@@ -69,6 +69,11 @@ test('in containers, Prometheus has the relay, the backend and all 5 connectors 
   const up = targets.data.activeTargets.filter((t) => t.health === 'up');
   const byJob = (job: string) => up.filter((t) => t.labels['job'] === job).length;
   assert.deepEqual([byJob('relay'), byJob('backend'), byJob('connector')], [1, 1, 5], JSON.stringify(targets.data.activeTargets));
+  // No load run is going: the load job has no target, rather than a red one.
+  assert.deepEqual(
+    targets.data.activeTargets.filter((t) => t.labels['job'] === 'load'),
+    [],
+  );
   // The connector-groups dashboard's connectors panel, its $group variable at "all".
   const panel = await query('sum by (group, state) (relay_connectors{group=~".*"})');
   const active = Object.fromEntries(panel.filter((r) => r.metric['state'] === 'active').map((r) => [r.metric['group'], Number(r.value[1])]));

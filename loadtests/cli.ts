@@ -84,6 +84,7 @@ const options = {
   ...(cli.warmupS > 0 && { warmupS: cli.warmupS }),
   model: cli.closed ? 'closed' : 'open',
   ...queueingServers(cli.profile, target.topology),
+  ...(target.topology && { topology: topologyShape(target.topology) }),
   ...(cli.overrides.path !== undefined && { path: cli.overrides.path }),
   // Header names only: values may be credentials.
   ...(cli.overrides.headers.length > 0 && { headers: cli.overrides.headers.map(([name]) => name) }),
@@ -120,10 +121,8 @@ try {
   const values = thresholdValues(judged);
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
   const dir = join(cli.out, runId);
-  await writeRun(dir, { summary, samples: result.samples }, compare);
-  for (const [scenario, timeline] of Object.entries(result.timelines)) {
-    await writeFile(join(dir, `${scenario}.hlog`), hlogText(result.startedAt.getTime(), timeline));
-  }
+  const hlogs = Object.fromEntries(Object.entries(result.timelines).map(([scenario, timeline]) => [scenario, hlogText(result.startedAt.getTime(), timeline)]));
+  await writeRun(dir, { summary, samples: result.samples, hlogs }, compare);
   for (const file of cli.sinks.json) await writeFile(file, `${JSON.stringify(k6Summary(summary), null, 2)}\n`);
   for (const file of cli.sinks.csv) await writeFile(file, samplesCsv(result.samples));
   if (cli.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -150,4 +149,10 @@ function summaryLine(s: Summary): string {
     );
   parts.push(`thresholds ${s.thresholds.filter((t) => t.ok).length}/${s.thresholds.length} passed`);
   return parts.join('; ');
+}
+
+/** The embedded sim's topology in one line, for the report's settings (and --compare's like-for-like check). */
+function topologyShape(t: Topology): string {
+  const groups = t.groups.map((g) => `${g.name} ${g.connectors}×${typeof g.capacity === 'object' ? `${g.capacity.cores} cores` : `${g.slots} slots`}`);
+  return `${t.relays} relay(s); groups ${groups.join(', ')}; dispatch ${t.dispatch.policy}, queue ${t.dispatch.queueLimit}; failover ${t.failover.mode}`;
 }

@@ -36,9 +36,9 @@ await writeFile(join(dir, 'report.md'), renderMarkdown(run, compare));
 await writeFile(join(dir, 'report.html'), renderHtml(run, compare));
 const wanted = parsed.values.percentiles?.split(',').map(Number);
 if (wanted?.some((p) => !(p > 0 && p <= 100))) fail(`--percentiles takes numbers in (0, 100], comma-separated; got ${parsed.values.percentiles}`);
-for (const file of wanted ? (await readdir(dir)).filter((f) => f.endsWith('.hlog')).sort() : []) {
-  const histogram = readHlog(await readFile(join(dir, file), 'utf8')).histogram;
+for (const [scenario, text] of wanted ? Object.entries(run.hlogs ?? {}) : []) {
+  const histogram = readHlog(text).histogram;
   const figures = wanted!.map((p) => `p${p} ${(histogram.getValueAtPercentile(p) / 1000).toFixed(3)} ms`);
-  process.stdout.write(`${file.replace(/\.hlog$/, '')}: ${histogram.totalCount} requests, ${figures.join(', ')}\n`);
+  process.stdout.write(`${scenario}: ${histogram.totalCount} requests, ${figures.join(', ')}\n`);
 }
 process.stderr.write(`results: ${join(dir, 'report.html')}\n`);

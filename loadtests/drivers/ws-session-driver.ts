@@ -61,6 +61,16 @@ export class WsSessionDriver {
     return this.#sent;
   }
 
+  /** Sessions closed so far, by close code (a copy). */
+  get closeCounts(): Record<string, number> {
+    return { ...this.#closeCodes };
+  }
+
+  /** Sessions reopened so far after a close. */
+  get reconnects(): number {
+    return this.#reconnected;
+  }
+
   start(): void {
     const spacingMs = 1000 / this.#options.rampPerSecond;
     this.#sendingFrom = performance.now() + this.#options.sessions * spacingMs;

@@ -50,6 +50,9 @@ export function mgcWaitMs(lambda: number, serviceMs: number, scv: number, server
 /** How the report names the servers. */
 export const SERVERS_NAMED = { slots: 'slots (no capacity model)', vcpus: 'virtual CPUs (capacity model)' } as const;
 
+/** The queueing chart's floor: its log axis cannot show 0, and waits below this are noise. */
+const LOG_FLOOR_MS = 0.01;
+
 export function queueingChart(run: RunData): ChartSpec | undefined {
   const model = queueingModel(run);
   if (!model) return undefined;
@@ -58,21 +61,25 @@ export function queueingChart(run: RunData): ChartSpec | undefined {
   for (let i = 1; i <= 60; i++) {
     const lambda = (capacity * i) / 60;
     const w = mgcWaitMs(lambda, model.serviceMs, model.serviceScv, model.servers);
-    curve.push([lambda, w === null ? null : Math.min(w, 5000)]);
+    curve.push([lambda, w === null || w < LOG_FLOOR_MS ? null : Math.min(w, 5000)]);
   }
   return {
     id: 'erlang-c',
     title: `Queue wait vs offered load: measured vs ${predictionName(model)} (c = ${model.servers} ${SERVERS_NAMED[model.serversKind]}, S = ${model.serviceMs.toFixed(1)} ms)`,
+    // A log axis: on a linear one the waits below capacity, which is where the model is tested, lie flat on the floor.
+    note: `log axis; waits under ${LOG_FLOOR_MS} ms are not drawn; capacity c / S = ${capacity.toFixed(0)} req/s is marked`,
     xLabel: 'offered load (requests / s)',
     yLabel: 'mean queue wait (ms)',
+    yLog: true,
     series: [
       {
         name: model.serversKind === 'vcpus' ? 'measured (connectors)' : 'measured (relay)',
-        points: model.points.map((p) => [p.offered, p.measuredMs] as const),
+        points: model.points.map((p) => [p.offered, p.measuredMs >= LOG_FLOOR_MS ? p.measuredMs : null] as const),
         dots: true,
       },
       { name: predictionName(model), points: curve },
     ],
+    markers: [{ x: capacity, label: `capacity ${capacity.toFixed(0)} req/s` }],
   };
 }
 

@@ -1,136 +1,18 @@
-import { predictionName, queueingChart, queueingModel, SERVERS_NAMED } from './queueing-model.ts';
-import { svgChart, type ChartSpec, type Series } from './svg-chart.ts';
+import { predictionName, queueingModel, SERVERS_NAMED } from './queueing-model.ts';
+import { charts } from './report-charts.ts';
+import { compareTable, faultTable, fmt, optionRows, scenarioTable, settingDifferences, summaryRows, type Table } from './report-tables.ts';
+import { svgChart } from './svg-chart.ts';
 import type { RunData, Summary } from './summary.ts';
-import { FAILOVER_MODE_LABELS } from '../../sim/relay/relay-config.ts';
-import type { SecondSample } from '../run/run-profile.ts';
 
 export { queueingModel };
 export type { RunData };
 
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v));
-
-/** Every chart of the report. `compare` overlays another run's throughput and p99. */
-export function charts(run: RunData, compare?: RunData): ChartSpec[] {
-  const { summary, samples } = run;
-  const warmup = summary.http.afterWarmup;
-  const markers = [
-    ...(warmup ? [{ x: warmup.fromS, label: 'warm-up ends' }] : []),
-    ...summary.faults.map((f) => ({ x: f.at / 1000, label: `${f.action} ${f.target.split(':')[1] ?? f.target}${f.ok ? '' : ' (refused)'}` })),
-    // A rolling update is one fault with a step per connector: mark each connector going down.
-    ...(summary.events ?? []).filter((e) => e.action === 'update-step').map((e) => ({ x: e.tMs / 1000, label: `update ${e.target.split(':')[1]}` })),
-  ];
-  const per = (pick: (s: SecondSample) => number | null) => samples.map((s) => [s.t, pick(s)] as const);
-  const other = (pick: (s: SecondSample) => number | null, name: string): Series[] =>
-    compare ? [{ name: `${name} (${compare.summary.runId})`, points: compare.samples.map((s) => [s.t, pick(s)] as const), dashed: true }] : [];
-  const codes = [...new Set(samples.flatMap((s) => Object.keys(s.http.byErrorCode)))];
-  const list: ChartSpec[] = [
-    {
-      id: 'throughput',
-      title: 'Throughput',
-      xLabel: 'seconds',
-      yLabel: 'requests / s',
-      series: [
-        { name: 'ok / s', points: per((s) => s.http.ok) },
-        { name: 'errors / s', points: per((s) => s.http.errors) },
-        ...other((s) => s.http.ok, 'ok / s'),
-      ],
-      markers,
-    },
-    {
-      id: 'latency',
-      title: 'Latency percentiles over time (from intended send time)',
-      xLabel: 'seconds',
-      yLabel: 'ms',
-      series: [
-        { name: 'p50', points: per((s) => (s.http.sent ? s.http.p50 : null)) },
-        { name: 'p90', points: per((s) => (s.http.sent ? s.http.p90 : null)) },
-        { name: 'p99', points: per((s) => (s.http.sent ? s.http.p99 : null)) },
-        ...other((s) => (s.http.sent ? s.http.p99 : null), 'p99'),
-      ],
-      markers,
-    },
-    {
-      id: 'errors',
-      title: 'Errors by code',
-      xLabel: 'seconds',
-      yLabel: 'errors / s',
-      series: codes.length
-        ? codes.map((code) => ({ name: code, points: per((s) => s.http.byErrorCode[code] ?? 0) }))
-        : [{ name: 'none', points: per(() => 0) }],
-      markers,
-    },
-    {
-      id: 'queue-wait',
-      title: "Queue wait (relay's metrics)",
-      xLabel: 'seconds',
-      yLabel: 'ms',
-      series: [
-        { name: 'mean', points: per((s) => s.relay?.queueWaitMeanMs ?? null) },
-        { name: 'p99', points: per((s) => s.relay?.queueWaitP99Ms ?? null) },
-      ],
-      markers,
-    },
-    {
-      id: 'websockets',
-      title: 'Active WebSocket sessions',
-      xLabel: 'seconds',
-      yLabel: 'sessions',
-      series: [
-        { name: 'open (client)', points: per((s) => s.ws?.open ?? null) },
-        { name: 'active (relay)', points: per((s) => s.relay?.wsActive ?? null) },
-      ],
-      markers,
-    },
-  ];
-  const queueing = queueingChart(run);
-  if (queueing) list.push(queueing);
-  const components = [...new Set(samples.flatMap((s) => Object.keys(s.memoryMiB ?? {})))];
-  if (components.length) {
-    list.push({
-      id: 'memory',
-      title: 'Process memory (RSS)',
-      xLabel: 'seconds',
-      yLabel: 'MiB',
-      series: components.map((c) => ({ name: c, points: per((s) => s.memoryMiB?.[c] ?? null) })),
-      markers,
-    });
-  }
-  return list;
-}
-
-function summaryRows(s: Summary): [string, unknown][] {
-  return [
-    ['failover mode', s.failoverMode ? FAILOVER_MODE_LABELS[s.failoverMode] : 'unknown'],
-    ['requests', s.http.requests],
-    ['errors', s.http.errors],
-    ['rps', s.http.rps],
-    ['p50 ms', s.http.latencyMs.p50],
-    ['p99 ms', s.http.latencyMs.p99],
-    ['max ms', s.http.latencyMs.max],
-    ['dropped / late', `${s.http.dropped} / ${s.http.late}`],
-    [
-      'warm-up (excluded from thresholds)',
-      s.http.afterWarmup
-        ? `first ${s.http.afterWarmup.fromS} s; after it ${s.http.afterWarmup.requests} requests, ${s.http.afterWarmup.errors} errors, p99 ${fmt(s.http.afterWarmup.latencyMs.p99)} ms`
-        : null,
-    ],
-    ['plan delivered', s.http.saturation?.text ?? null],
-    ['queue wait p99 ms (relay)', s.relay.queueWaitP99Ms],
-    ['retries (relay)', s.relay.retries],
-    [
-      'requests per relay instance',
-      Object.entries(s.relay.requestsByInstance ?? {})
-        .map(([id, n]) => `${id} ${n}`)
-        .join(', ') || null,
-    ],
-    ['ws sessions / dropped / reconnected', s.ws ? `${s.ws.sessions} / ${s.ws.dropped} / ${s.ws.reconnected}` : null],
-    ['ws rtt p99 ms', s.ws?.rttMs.p99],
-    ['failover detection ms', s.failover?.detectionMs],
-    ['failover recovery ms', s.failover?.recoveryMs],
-    ['failed: lost in flight (relay) / other', s.failover ? `${fmt(s.failover.lostInFlight)} / ${fmt(s.failover.otherFailures)}` : null],
-  ];
-}
+const mdTable = (t: Table) => [`| ${t.head.join(' | ')} |`, `|${t.head.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(fmt).join(' | ')} |`)];
+const htmlTable = (t: Table, id: string) =>
+  `<table id="${id}"><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${t.rows
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(fmt(v))}</td>`).join('')}</tr>`)
+    .join('')}</table>`;
 
 export function renderMarkdown(run: RunData, compare?: RunData): string {
   const s = run.summary;
@@ -139,9 +21,13 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
     '',
     `Target ${s.target}, ${s.startedAt} to ${s.finishedAt}${s.gitSha ? `, git ${s.gitSha.slice(0, 10)}` : ''}.${s.aborted ? ` **Aborted: ${s.aborted}**` : ''}`,
     '',
-    compare ? `| figure | this run | ${compare.summary.runId} |` : '| figure | value |',
-    compare ? '|---|---|---|' : '|---|---|',
-    ...summaryRows(s).map(([k, v], i) => (compare ? `| ${k} | ${fmt(v)} | ${fmt(summaryRows(compare.summary)[i]![1])} |` : `| ${k} | ${fmt(v)} |`)),
+    '| figure | value |',
+    '|---|---|',
+    ...summaryRows(s).map(([k, v]) => `| ${k} | ${fmt(v)} |`),
+    '',
+    '## Scenarios',
+    '',
+    ...mdTable(scenarioTable(s)),
     '',
     '## Thresholds',
     '',
@@ -151,12 +37,7 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
     '',
   ];
   if (s.faultsSkipped) lines.push(`The profile's fault plan was skipped (no \`--control\` URL): ${s.faultsSkipped} fault(s) neither injected nor counted.`, '');
-  if (s.faults.length) {
-    lines.push('## Faults', '', '| at (s) | action | target | detection ms | recovery ms |', '|---|---|---|---|---|');
-    for (const f of s.failover?.perFault ?? [])
-      lines.push(`| ${(f.atMs / 1000).toFixed(1)} | ${f.action} | ${f.target} | ${fmt(f.detectionMs)} | ${fmt(f.recoveryMs)} |`);
-    lines.push('');
-  }
+  if (s.faults.length) lines.push('## Faults', '', ...mdTable(faultTable(run)), '');
   lines.push(...updateSteps(s));
   const model = queueingModel(run);
   if (model) {
@@ -173,8 +54,21 @@ export function renderMarkdown(run: RunData, compare?: RunData): string {
     for (const p of model.points) lines.push(`| ${p.offered} | ${fmt(p.measuredMs)} | ${fmt(p.predictedMs)} |`);
     lines.push('');
   }
+  if (compare) lines.push(...compareSection(s, compare.summary).md);
+  lines.push('## Settings', '', '| setting | value |', '|---|---|', ...optionRows(s).map(([k, v]) => `| ${k} | ${fmt(v)} |`), '');
   lines.push('Charts: see report.html.', '');
   return lines.join('\n');
+}
+
+/** `--compare`: the change in every figure, and a warning when the runs' settings differ. */
+function compareSection(s: Summary, other: Summary) {
+  const differences = settingDifferences(s, other);
+  const warning = differences.length ? `Not like for like: the runs differ in ${differences.join('; ')}.` : 'The runs have the same settings.';
+  const table = compareTable(s, other);
+  return {
+    md: [`## Compared with ${other.runId}`, '', warning, '', ...mdTable(table), ''],
+    html: `<h2>Compared with ${esc(other.runId)}</h2><p class="${differences.length ? 'warn' : ''}">${esc(warning)}</p>${htmlTable(table, 'compare')}`,
+  };
 }
 
 /** A rolling update's steps, each with what the relay said its connector lost (from its connector-dead event). */
@@ -190,33 +84,36 @@ function updateSteps(s: Summary): string[] {
 
 export function renderHtml(run: RunData, compare?: RunData): string {
   const s = run.summary;
-  const table = (rows: [string, unknown][]) => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td></tr>`).join('')}</table>`;
-  const compareTable = compare
-    ? `<h2>Compared with ${esc(compare.summary.runId)}</h2><table><tr><th>figure</th><th>this run</th><th>${esc(compare.summary.runId)}</th></tr>${summaryRows(
-        s,
-      )
-        .map(([k, v], i) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td><td>${esc(fmt(summaryRows(compare.summary)[i]![1]))}</td></tr>`)
-        .join('')}</table>`
-    : '';
+  const table = (rows: [string, unknown][], id: string) =>
+    `<table id="${id}">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(fmt(v))}</td></tr>`).join('')}</table>`;
   const thresholds = s.thresholds
     .map(
       (t) => `<tr class="${t.ok ? 'pass' : 'fail'}"><td><code>${esc(t.expr)}</code></td><td>${esc(fmt(t.value))}</td><td>${t.ok ? 'pass' : 'FAIL'}</td></tr>`,
     )
     .join('');
+  const faults = s.faults.length
+    ? `<h2>Faults</h2>${htmlTable(faultTable(run), 'faults')}`
+    : s.faultsSkipped
+      ? `<p>The profile's fault plan was skipped (no <code>--control</code> URL): ${s.faultsSkipped} fault(s) neither injected nor counted.</p>`
+      : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(s.profile)} ${esc(s.runId)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;max-width:1000px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
 tr.fail td{background:#fdd}tr.pass td{background:#efe}.chart{display:block;margin:12px 0;border:1px solid #eee}
+p.warn{background:#fff4d6;padding:6px 10px}details{margin:8px 0 16px}
 </style></head><body>
 <h1>${esc(s.profile)} <small>${esc(s.runId)}</small></h1>
 <p>Target ${esc(s.target)}; ${esc(s.startedAt)} to ${esc(s.finishedAt)}.${s.aborted ? ` <strong>Aborted: ${esc(s.aborted)}</strong>` : ''}</p>
-${table(summaryRows(s))}
-${compareTable}
+${table(summaryRows(s), 'summary')}
+<h2>Scenarios</h2>${htmlTable(scenarioTable(s), 'scenarios')}
 <h2>Thresholds</h2><table><tr><th>threshold</th><th>value</th><th>result</th></tr>${thresholds}</table>
+${faults}
+${compare ? compareSection(s, compare.summary).html : ''}
 <h2>Charts</h2>
 ${charts(run, compare).map(svgChart).join('\n')}
+<details><summary>Settings of this run</summary>${table(optionRows(s), 'settings')}</details>
 </body></html>
 `;
 }

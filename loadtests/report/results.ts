@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -9,11 +9,12 @@ import { renderHtml, renderMarkdown, type RunData } from './report.ts';
 import type { Summary } from './summary.ts';
 import type { SecondSample } from '../run/run-profile.ts';
 
-/** Writes results/<run-id>/: summary.json, samples.ndjson.gz, report.md, report.html (DESIGN 3.6). */
+/** Writes results/<run-id>/: summary.json, samples.ndjson.gz, <scenario>.hlog, report.md, report.html (DESIGN 3.6). */
 export async function writeRun(dir: string, run: RunData, compare?: RunData): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(run.summary, null, 2)}\n`);
   await pipeline(Readable.from(run.samples.map((s) => `${JSON.stringify(s)}\n`)), createGzip(), createWriteStream(join(dir, 'samples.ndjson.gz')));
+  for (const [scenario, text] of Object.entries(run.hlogs ?? {})) await writeFile(join(dir, `${scenario}.hlog`), text);
   await writeFile(join(dir, 'report.md'), renderMarkdown(run, compare));
   await writeFile(join(dir, 'report.html'), renderHtml(run, compare));
 }
@@ -24,5 +25,8 @@ export async function readRun(dir: string): Promise<RunData> {
   const samples: SecondSample[] = [];
   const lines = createInterface({ input: createReadStream(join(dir, 'samples.ndjson.gz')).pipe(createGunzip()) });
   for await (const line of lines) if (line.trim()) samples.push(JSON.parse(line) as SecondSample);
-  return { summary, samples };
+  const hlogs: Record<string, string> = {};
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.hlog')).sort())
+    hlogs[file.slice(0, -'.hlog'.length)] = await readFile(join(dir, file), 'utf8');
+  return { summary, samples, hlogs };
 }

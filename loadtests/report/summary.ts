@@ -8,6 +8,8 @@ import type { ThresholdResult } from '../run/thresholds.ts';
 export interface RunData {
   readonly summary: Summary;
   readonly samples: readonly SecondSample[];
+  /** Each HTTP scenario's raw latencies, `<scenario>.hlog` (hlog.ts); absent in runs before they were kept. */
+  readonly hlogs?: Readonly<Record<string, string>>;
 }
 
 /** summary.json (DESIGN 3.6). */

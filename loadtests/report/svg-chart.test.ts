@@ -25,3 +25,39 @@ test('legends wrap onto rows inside the chart, and fault labels stay below the l
   const lowestLegend = Math.max(...legends.map(([, y]) => y + 10));
   for (const [, y] of attrs(svg, 'fault-label', 'text')) assert.ok(y - 10 > lowestLegend, `fault label at y ${y} clears the legend (bottom ${lowestLegend})`);
 });
+
+test('a log y axis has a tick per decade and leaves out values it cannot show; a fault band spans fault to recovery; a label at the right edge turns left', () => {
+  const svg = svgChart({
+    id: 'log',
+    title: 'log',
+    xLabel: 's',
+    yLabel: 'ms',
+    yLog: true,
+    series: [
+      {
+        name: 'wait',
+        points: [
+          [0, 0],
+          [1, 0.05],
+          [2, 3],
+          [3, 250],
+          [40, 2],
+        ],
+      },
+    ],
+    markers: [
+      { x: 10, label: 'kill default-1', until: 14 },
+      { x: 39.5, label: 'resume default-2' },
+    ],
+  });
+  const ticks = [...svg.matchAll(/text-anchor="end">([^<]+)</g)].map((m) => Number(m[1]));
+  assert.deepEqual(ticks, [0.01, 0.1, 1, 10, 100, 1000]);
+  const path = /<path d="([^"]+)"/.exec(svg)![1]!;
+  assert.equal(path.split(/[ML]/).filter(Boolean).length, 4, 'the 0 is not drawn');
+  const band = /<rect class="fault-band" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg)!;
+  const plotWidth = 760 - 56 - 16;
+  assert.ok(Math.abs(Number(band[2]) - (4 / 40) * plotWidth) < 0.5, `band ${band[2]} px wide for 4 s of 40`);
+  const [, resumeAt] = attrs(svg, 'fault-label', 'text').map(([x]) => x);
+  const resumeLine = 56 + (39.5 / 40) * plotWidth;
+  assert.ok(resumeAt! < resumeLine, 'the right-most label is set to the left of its line, not past the edge');
+});

@@ -33,7 +33,8 @@ export interface SecondSample {
     max: number;
     byErrorCode: Record<string, number>;
   };
-  ws: { open: number; sent: number } | null;
+  /** WebSocket sessions open now; messages sent, closes by code and reconnects so far (cumulative). */
+  ws: { open: number; sent: number; closes?: Record<string, number>; reconnected?: number } | null;
   relay: RelaySecond | null;
   memoryMiB?: Record<string, number>;
 }
@@ -73,7 +74,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const abort = new AbortController();
   const faults: InjectedFault[] = [];
   const relaySamples: (RelaySecond | null)[] = [];
-  const wsSamples: { open: number; sent: number }[] = [];
+  const wsSamples: NonNullable<SecondSample['ws']>[] = [];
   const memory: Record<string, number>[] = [];
   const sampler = target.relayMetrics.length ? new RelaySampler(target.relayMetrics, target.connectorMetricsUrls) : undefined;
   let aborted: string | undefined;
@@ -105,7 +106,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     // This tick's own second: the awaits below may finish after later ticks have begun.
     const tick = ++second;
     settings.live?.(liveSnapshot((performance.now() - t0) / 1000, runners, ws, faults, relaySamples[tick - 2]));
-    if (ws) wsSamples[tick - 1] = { open: ws.openSessions, sent: ws.messagesSent };
+    if (ws) wsSamples[tick - 1] = { open: ws.openSessions, sent: ws.messagesSent, closes: ws.closeCounts, reconnected: ws.reconnects };
     // Sampled after the await; the run waits for the last ticks' samples before it builds its seconds.
     const sampling: Promise<void> = (async () => {
       relaySamples[tick - 1] = (await sampler?.sample()) ?? null;

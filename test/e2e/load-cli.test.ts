@@ -285,11 +285,13 @@ test('report.html renders every chart in headless Chromium with no console error
   const { stdout, stderr } = await dumpDom(html);
   const charts = [...stdout.matchAll(/<svg[^>]*class="chart"[\s\S]*?<\/svg>/g)].map((m) => m[0]);
   assert.ok(charts.length >= 5, `${charts.length} charts rendered`);
-  for (const id of ['throughput', 'latency', 'errors', 'queue-wait', 'websockets']) {
+  for (const id of ['throughput', 'latency', 'scenario-latency', 'spectrum', 'errors', 'queue-wait', 'websockets', 'websocket-closes']) {
     const chart = charts.find((c) => c.includes(`id="${id}"`));
     assert.ok(chart, `chart ${id} is in the rendered DOM`);
     assert.match(chart, /<path d="M/, `chart ${id} drew a series`);
   }
   assert.match(stdout, /Compared with/, '--compare adds the side-by-side table');
+  assert.match(stdout, /<table id="compare">(?:<tbody>)?<tr><th>figure<\/th><th>this run<\/th><th>[^<]+<\/th><th>change<\/th><th>change %<\/th>/);
+  assert.match(stdout, /<table id="scenarios">[\s\S]*?<td>get<\/td>[\s\S]*?<td>upload<\/td>[\s\S]*?<td>download<\/td>/, 'a row per scenario');
   assert.doesNotMatch(stderr, /CONSOLE.*(error|Error)|Uncaught/, 'no console errors');
 });

@@ -13,7 +13,7 @@ addEventListener('load', () => {
   const found = [];
   let texts = 0;
   for (const svg of document.querySelectorAll('svg.chart')) {
-    const boxes = [...svg.querySelectorAll('text.legend, text.fault-label')].map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
+    const boxes = [...svg.querySelectorAll('text.legend, text.fault-label, text.note')].map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
     texts += boxes.length;
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const [a, b] = [boxes[i].r, boxes[j].r];
@@ -30,7 +30,7 @@ addEventListener('load', () => {
 </script>`;
 
 test(
-  'report charts: legends and fault labels never overlap, measured by their boxes in headless Chromium',
+  'report charts (the failover and queueing kinds): legends, notes and fault labels never overlap, measured by their boxes in headless Chromium',
   { skip: CHROMIUM ? false : NO_CHROMIUM },
   async () => {
     const first = await runLoadCli(['get', '--rate', '40', '--duration', '3s', '--metrics-port', '0', '--quiet']);
@@ -44,7 +44,8 @@ test(
       target: `connector:default-${k + 1}`,
       ok: true,
     }));
-    const crowded = { ...run, summary: { ...run.summary, faults } };
+    // And the queueing overlay (c = 8 slots), whose capacity marker and note share the chart with its legend.
+    const crowded = { ...run, summary: { ...run.summary, faults, options: { ...run.summary.options, servers: 8, serversKind: 'slots' } } };
     const html = join(first.runDir, 'layout.html');
     await writeFile(html, renderHtml(crowded, await readRun(second.runDir)).replace('</body>', `${LAYOUT_CHECK}</body>`));
     const { stdout } = await dumpDom(html);
@@ -52,6 +53,8 @@ test(
     assert.ok(check, 'the layout check ran in the page');
     const { texts, overlaps } = JSON.parse(check[1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as { texts: number; overlaps: string[] };
     assert.ok(texts >= 20, `${texts} legend entries and fault labels measured`);
+    for (const id of ['throughput', 'latency', 'scenario-latency', 'spectrum', 'queue-wait', 'erlang-c'])
+      assert.match(stdout, new RegExp(`<svg[^>]*id="${id}"`), id);
     assert.deepEqual(overlaps, []);
   },
 );

@@ -65,9 +65,9 @@ export function queueingChart(run: RunData): ChartSpec | undefined {
   }
   return {
     id: 'erlang-c',
-    title: `Queue wait vs offered load: measured vs ${predictionName(model)} (c = ${model.servers} ${SERVERS_NAMED[model.serversKind]}, S = ${model.serviceMs.toFixed(1)} ms)`,
+    title: `Queue wait vs offered load: measured vs ${predictionName(model)}`,
     // A log axis: on a linear one the waits below capacity, which is where the model is tested, lie flat on the floor.
-    note: `log axis; waits under ${LOG_FLOOR_MS} ms are not drawn; capacity c / S = ${capacity.toFixed(0)} req/s is marked`,
+    note: `c = ${model.servers} ${SERVERS_NAMED[model.serversKind]}, S = ${model.serviceMs.toFixed(1)} ms, capacity c / S = ${capacity.toFixed(0)} req/s (marked); log axis, waits under ${LOG_FLOOR_MS} ms not drawn`,
     xLabel: 'offered load (requests / s)',
     yLabel: 'mean queue wait (ms)',
     yLog: true,

@@ -127,6 +127,7 @@ function scenarioCharts(run: RunData, markers: Marker[]): ChartSpec[] {
       xLabel: 'percentile',
       yLabel: 'ms (log)',
       yLog: true,
+      hoverX: (x) => `p${Number((100 - 100 / 10 ** x).toPrecision(6))}`,
       xTicks: ticks.filter((t) => t.x <= Math.max(...latencies.map(([, l]) => l.spectrum.at(-1)?.[0] ?? 0)) + 0.01),
       series: latencies.map(([name, l]) => ({ name: `${name} (${l.count} requests)`, points: l.spectrum })),
     },
@@ -146,6 +147,7 @@ function webSocketCharts(samples: readonly SecondSample[], markers: Marker[]): C
     ],
     markers,
   };
+  if (!samples.some((s) => s.ws || s.relay?.wsActive)) return []; // a run without WebSockets
   const codes = [...new Set(samples.flatMap((s) => Object.keys(s.ws?.closes ?? {})))].sort();
   if (!samples.some((s) => s.ws?.closes)) return [sessions];
   const perSecond = (count: (s: SecondSample) => number | undefined) =>

@@ -19,6 +19,8 @@ export interface ChartSpec {
   readonly xTicks?: readonly { x: number; label: string }[];
   /** A log y axis (decades), so values far below the largest stay readable; values ≤ 0 are left out. */
   readonly yLog?: boolean;
+  /** How a hover tooltip names a point's x (default: the number and the x label). */
+  readonly hoverX?: (x: number) => string;
   /** A line of small print under the title: what the data's resolution is, or how to read it. */
   readonly note?: string;
 }
@@ -30,6 +32,8 @@ const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
 /** A legend entry's width: entries wrap onto further rows rather than run off the chart. */
 const LEGEND_ENTRY = 150;
 const LEGEND_ROW = 13;
+/** Series with more points than this get no hover targets (a soak's hour would add megabytes). */
+const HOVER_POINTS_MAX = 600;
 
 /** The largest value, without spreading (Math.max(...xs) overflows the stack past ~125k points). */
 const largest = (values: Iterable<number>, floor: number) => {
@@ -137,6 +141,13 @@ export function svgChart(spec: ChartSpec): string {
       }
       if (d) parts.push(`<path d="${d.trim()}" fill="none" stroke="${colour}" stroke-width="1.6"${series.dashed ? ' stroke-dasharray="6 3"' : ''}/>`);
     }
+    // Hover values: an invisible target with a tooltip per point, for series short enough to keep the file small.
+    if (series.points.length <= HOVER_POINTS_MAX)
+      for (const [x, v] of series.points)
+        if (y.shows(v))
+          parts.push(
+            `<circle class="hover" cx="${sx(x).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="4" fill="transparent"><title>${esc(series.name)}: ${Number(v.toPrecision(4))} at ${esc(spec.hoverX ? spec.hoverX(x) : `${Number(x.toPrecision(4))} ${spec.xLabel}`)}</title></circle>`,
+          );
     const [lx, ly] = [PAD.left + 8 + (i % perRow) * LEGEND_ENTRY, top + 2 + Math.floor(i / perRow) * LEGEND_ROW];
     parts.push(`<rect class="legend" x="${lx}" y="${ly}" width="10" height="10" fill="${colour}"/>`);
     parts.push(`<text class="legend" x="${lx + 14}" y="${ly + 9}" font-size="10">${esc(series.name)}</text>`);

@@ -5,7 +5,8 @@ import { register } from 'tsx/esm/api';
 
 const COMMANDS = {
   sim: '../sim/cluster/main.ts',
-  load: '../loadtests/cli.ts',
+  load: '../loadtests/load-entry.ts',
+  merge: '../loadtests/merge-cli.ts',
   plan: '../loadtests/plan/plan-cli.ts',
   report: '../loadtests/report-cli.ts',
   compare: '../loadtests/report-cli.ts',
@@ -18,6 +19,7 @@ if (!command || !(command in COMMANDS)) {
     `usage: relay-sim <command> [args]\n\n` +
       `  sim      start the simulated system (as npm run sim)\n` +
       `  load     run a load profile (as npm run load --)\n` +
+      `  merge    join the segments of a distributed run: relay-sim merge SEGMENT_DIR... --out DIR\n` +
       `  plan     size a connector group (as npm run plan --)\n` +
       `  report   rebuild a run's report, and any percentile from its .hlog files:\n` +
       `           relay-sim report RUN_DIR [--compare OTHER_RUN_DIR] [--percentiles 50,99.5,99.99]\n` +

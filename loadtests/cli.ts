@@ -20,6 +20,7 @@ import { runProfile } from './run/run-profile.ts';
 import { evaluate, parseThreshold, ThresholdError, type Threshold } from './run/thresholds.ts';
 import { loadSloFile } from './run/slo-file.ts';
 import { queueingServers } from './run/queueing-servers.ts';
+import { segmentCount } from './run/segment.ts';
 
 /** A failure of relay-sim itself, not of the run or its input: its own exit code, so automation can tell. */
 const EXIT_INTERNAL_ERROR = 3;
@@ -73,11 +74,16 @@ if (missing.length > 0) {
 
 // The built-in thresholds of a failover profile depend on the sim's mode, known only now.
 const thresholds: Threshold[] = sloThresholds ?? profileThresholds(cli.profile, target.failoverMode).map((t) => parseThreshold(t));
-const runId = `${cli.profile.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+// A segment of a distributed run sends its share; its directory name says which, so segments never collide.
+const rate = cli.segment ? cli.rate / cli.segment.count : cli.rate;
+const sessions = segmentCount(cli.sessions, cli.segment);
+const segmentId = cli.segment ? `-segment-${cli.segment.index}-of-${cli.segment.count}` : '';
+const runId = `${cli.profile.name}-${new Date().toISOString().replace(/[:.]/g, '-')}${segmentId}`;
 const options = {
   durationS: cli.durationS,
-  rate: cli.rate,
-  sessions: cli.sessions,
+  rate,
+  sessions,
+  ...(cli.segment && { segment: `${cli.segment.index}/${cli.segment.count}` }),
   connections: cli.connections,
   closed: cli.closed,
   workers: cli.workers,
@@ -91,16 +97,25 @@ const options = {
   ...(cli.overrides.connectors !== undefined && { connectors: cli.overrides.connectors }),
   ...(cli.overrides.backendDelay !== undefined && { backendDelay: cli.overrides.backendDelay }),
 };
-say(`${cli.profile.name}: ${cli.durationS} s at ${cli.rate} req/s${cli.sessions ? `, ${cli.sessions} WebSocket sessions` : ''} against ${target.url}`);
+say(
+  `${cli.profile.name}${cli.segment ? ` segment ${options.segment}` : ''}: ${cli.durationS} s at ${rate} req/s${sessions ? `, ${sessions} WebSocket sessions` : ''} against ${target.url}`,
+);
 say(`failover mode: ${target.failoverMode ? FAILOVER_MODE_LABELS[target.failoverMode] : 'unknown (no --control URL)'}`);
+if (cli.startAtMs !== undefined) {
+  const waitMs = cli.startAtMs - Date.now();
+  if (waitMs > 0) say(`waiting ${(waitMs / 1000).toFixed(1)} s for --start-at ${new Date(cli.startAtMs).toISOString()}`);
+  else say(`--start-at ${new Date(cli.startAtMs).toISOString()} has passed (${(-waitMs / 1000).toFixed(1)} s ago): starting now`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+}
 let summary: Summary;
 try {
   const result = await runProfile(
     {
       profile: cli.profile,
       durationS: cli.durationS,
-      rate: cli.rate,
-      sessions: cli.sessions,
+      rate,
+      sessions,
+      segment: cli.segment,
       connections: cli.connections,
       closed: cli.closed,
       workers: cli.workers,

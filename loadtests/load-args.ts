@@ -11,6 +11,7 @@ import { FAILOVER_MODES, type FailoverMode } from '../sim/relay/relay-config.ts'
 import { parseDurationS } from './run/duration.ts';
 import { backendDelayRefusal, overrideProfile, parseHeader } from './run/run-overrides.ts';
 import { parseServiceTime } from './plan/service-args.ts';
+import { parseSegment } from './run/segment.ts';
 import { DEFAULT_BASE_PORT, LOADGEN_PORT_OFFSET } from '../sim/cluster/port-plan.ts';
 
 /** The open model's socket cap unless --connections sets one: high enough not to queue for the system. */
@@ -52,6 +53,9 @@ options:
                     repeatable. (--out DIR, without "=", still means --results-dir DIR.)
   --summary-export FILE  as --out json=FILE (k6's flag)
   --json            the summary as one line of JSON on stdout (progress stays on stderr)
+  --segment i/n     run segment i of n of a distributed run (1/n of the arrivals and sessions; faults
+                    in segment 1 only; needs --target); join the segments with: merge DIR... --out DIR
+  --start-at T      start the load at T (ISO time or ms since the epoch), so segments start together
   --compare DIR     an earlier run to compare with, side by side
   --metrics-port P  loadgen /metrics while the run lasts (default: the target's port + ${LOADGEN_PORT_OFFSET},
                     9600 for 8080 and the embedded sim; 0 picks a free port); listed for Prometheus
@@ -68,6 +72,12 @@ export function loadgenPortFor(target: string | undefined): number {
   const url = target && URL.canParse(target) ? new URL(target) : undefined;
   const port = url ? Number(url.port || (url.protocol === 'https:' ? 443 : 80)) : DEFAULT_BASE_PORT;
   return port + LOADGEN_PORT_OFFSET <= 65535 ? port + LOADGEN_PORT_OFFSET : 0;
+}
+
+function startTime(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms)) usageError(`--start-at takes an ISO time (2026-12-03T10:00:00Z) or ms since the epoch; got ${text}`);
+  return ms;
 }
 
 /** Exits 2 with the message, and where to find the usage (not all 50 lines of it, which would bury the message). */
@@ -120,6 +130,8 @@ export function parseCli() {
         out: { type: 'string', multiple: true, default: [] },
         'summary-export': { type: 'string' },
         json: { type: 'boolean', default: false },
+        segment: { type: 'string' },
+        'start-at': { type: 'string' },
         compare: { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string', default: '127.0.0.1' },
@@ -165,11 +177,15 @@ export function parseCli() {
   const warmupS = values.warmup ? seconds(values.warmup, 'warmup') : 0;
   if (warmupS >= durationS) usageError(`--warmup (${warmupS} s) must be shorter than the run (${durationS} s)`);
   if (warmupS > 0 && values.closed) usageError('--warmup applies to the open model; autocannon warms up on its own terms');
+  if (values.segment !== undefined && (!values.target || values.closed))
+    usageError('--segment shares one open-model run among several runners: they all need the same running sim (--target, and --control for its faults)');
   return {
     profile: overrideProfile(profile, overrides),
     overrides,
     durationS,
     warmupS,
+    segment: values.segment === undefined ? undefined : attempt(() => parseSegment(values.segment!)),
+    startAtMs: values['start-at'] === undefined ? undefined : startTime(values['start-at']),
     rate: positive(values.rate, 'rate', profile.defaults.rate),
     sessions: positive(values.sessions, 'sessions', profile.defaults.sessions, true),
     // Open model: sockets are not rationed by default, so requests the system cannot take yet wait in

@@ -10,18 +10,33 @@ import { LatencyHistogram } from '../drivers/latency-histogram.ts';
  * machines merge exactly.
  */
 export function hlogText(startedAtMs: number, intervals: readonly Interval[]): string {
+  return hlogOfSeconds(
+    startedAtMs,
+    intervals.map((interval) => [interval.second, interval.latency.histogram().histogram] as const),
+  );
+}
+
+/** Histograms by second since `startedAtMs` as an `.hlog`; empty seconds are left out. */
+export function hlogOfSeconds(startedAtMs: number, seconds: Iterable<readonly [number, hdr.Histogram]>): string {
   const lines: string[] = [];
   const writer = new hdr.HistogramLogWriter((text) => lines.push(text));
   writer.outputComment("relay-sim latencies: microseconds from each request's intended send time, one histogram per second");
   writer.outputLogFormatVersion();
   writer.outputStartTime(startedAtMs);
   writer.outputLegend();
-  for (const interval of intervals) {
-    const histogram = interval.latency.histogram().histogram;
+  for (const [second, histogram] of [...seconds].sort((a, b) => a[0] - b[0])) {
     if (histogram.totalCount === 0) continue;
-    writer.outputIntervalHistogram(histogram, interval.second, interval.second + 1, 1000);
+    writer.outputIntervalHistogram(histogram, second, second + 1, 1000);
   }
   return lines.join('');
+}
+
+/** An `.hlog`'s interval histograms, each with its absolute start (ms since the epoch). */
+export function hlogIntervals(text: string): { startMs: number; histogram: hdr.Histogram }[] {
+  const reader = new hdr.HistogramLogReader(text);
+  const intervals: { startMs: number; histogram: hdr.Histogram }[] = [];
+  for (let h = reader.nextIntervalHistogram(); h; h = reader.nextIntervalHistogram()) intervals.push({ startMs: h.startTimeStampMsec, histogram: h });
+  return intervals;
 }
 
 /** Every histogram of an `.hlog`, added into one. */

@@ -93,7 +93,8 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const ws = wsSpec && settings.sessions > 0 ? wsDriver(wsSpec, settings, target, metrics) : undefined;
   ws?.start();
 
-  const plan = (profile.faults ?? []).filter((f) => f.atS * 1000 < durationMs);
+  // In a distributed run, segment 1 alone runs the fault plan: one kill, not one per segment.
+  const plan = (settings.segment && settings.segment.index !== 1 ? [] : (profile.faults ?? [])).filter((f) => f.atS * 1000 < durationMs);
   const faultsSkipped = target.controlUrl ? 0 : plan.length;
   const timers = (target.controlUrl ? plan : []).map((f) =>
     setTimeout(() => void injectFault(target, f, performance.now() - t0).then((r) => faults.push(r)), f.atS * 1000),

@@ -1,13 +1,17 @@
 import type { Profile } from '../profiles/profile.ts';
 import type { LiveSnapshot } from './live-line.ts';
+import type { Segment } from './segment.ts';
 import type { Threshold } from './thresholds.ts';
 
 /** How to run a profile: everything the command line decided, validated. */
 export interface RunSettings {
   readonly profile: Profile;
   readonly durationS: number;
+  /** This runner's rate and sessions: with --segment, its share of the plan's. */
   readonly rate: number;
   readonly sessions: number;
+  /** `--segment i/n`: this runner's place in a distributed run. */
+  readonly segment?: Segment | undefined;
   /** Closed loop: connections; open model: the socket cap. */
   readonly connections: number;
   /** Closed-loop autocannon instead of the open model (GET scenarios only). */

@@ -7,6 +7,7 @@ import { httpSender } from './http-scenarios.ts';
 import type { LoadgenMetrics } from './loadgen-metrics.ts';
 import type { RunTarget } from './run-context.ts';
 import type { RunSettings } from './run-settings.ts';
+import { segmentOffsetMs } from './segment.ts';
 import { WorkerPoolRunner } from './worker-pool-runner.ts';
 
 // The drivers of a run's scenarios: an open-model runner per HTTP scenario (in this thread or in
@@ -23,6 +24,8 @@ export function openModelRunner(
   durationMs: number,
 ): ScenarioRunner {
   const rate = settings.rate * spec.share;
+  // Segments of a distributed run interleave: this one's arrivals fall between the others'.
+  const offsetMs = segmentOffsetMs(settings.segment, rate * (settings.segment?.count ?? 1));
   const arrival = spec.arrival;
   const pattern: ArrivalPattern =
     arrival.kind === 'ramp' ? { kind: 'ramp', from: rate * arrival.from, to: rate, poisson: arrival.poisson } : { kind: arrival.kind, rate };
@@ -38,6 +41,7 @@ export function openModelRunner(
       pattern,
       durationMs,
       maxInFlight,
+      offsetMs,
       sockets: settings.connections,
       onDrops: (count) => dropped.inc(count),
       onOutcome: (outcome, ms) => {
@@ -51,6 +55,7 @@ export function openModelRunner(
     pattern,
     durationMs,
     maxInFlight,
+    offsetMs: arrival.kind === 'constant' ? offsetMs : 0,
     onDrop: () => dropped.inc(),
     send: async (intendedAt) => {
       const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));

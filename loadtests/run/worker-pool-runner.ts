@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   readonly pattern: ArrivalPattern;
   readonly durationMs: number;
   readonly maxInFlight: number;
+  /** Every arrival this much later (ms): a segment of a distributed run interleaves with the others. */
+  readonly offsetMs?: number;
   readonly sockets: number;
   /** Told of each outcome as the parent tallies it (the load generator's Prometheus metrics). */
   readonly onOutcome?: (outcome: Outcome, ms: number) => void;
@@ -89,8 +91,8 @@ export class WorkerPoolRunner implements ScenarioRunner {
         durationMs: this.#options.durationMs,
         maxInFlight: Math.ceil(this.#options.maxInFlight / workers),
         sockets: Math.max(1, Math.ceil(this.#options.sockets / workers)),
-        // Constant plans interleave: worker k sends k/N of a gap after worker 0.
-        offsetMs: pattern.kind === 'constant' ? (index * 1000) / pattern.rate : 0,
+        // Constant plans interleave: worker k sends k/N of a gap after worker 0 (and after the segment's own offset).
+        offsetMs: pattern.kind === 'constant' ? (this.#options.offsetMs ?? 0) + (index * 1000) / pattern.rate : 0,
       };
       return this.#startWorker(index, data);
     });

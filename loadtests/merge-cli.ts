@@ -5,12 +5,15 @@
  * run's: 0 passed, 1 a threshold failed, 2 usage.
  */
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { mergeRuns, MergeError } from './report/merge-runs.ts';
 import { readRun, writeRun } from './report/results.ts';
 
-const USAGE = 'usage: npm run load -- merge SEGMENT_DIR... --out DIR   (the run directories of every segment of one --segment i/n run)';
+const USAGE =
+  'usage: npm run load -- merge SEGMENT_DIR... --out DIR   (the run directories of every segment of one --segment i/n run,\n' +
+  '       or a directory holding them, as the load Job leaves /results)';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -29,8 +32,8 @@ if (parsed.values.help) {
 }
 const out = parsed.values.out ?? fail('--out DIR names where the merged run goes');
 if (existsSync(resolve(out, 'summary.json'))) fail(`${out} already holds a run; merge into a new directory`);
-const dirs = parsed.positionals;
-if (dirs.length === 0) fail('name the segments’ run directories');
+const dirs = (await Promise.all(parsed.positionals.map(segmentDirs))).flat();
+if (dirs.length === 0) fail('name the segments’ run directories, or a directory holding them');
 const runs = await Promise.all(dirs.map((dir) => readRun(dir).catch((err: Error) => fail(`${dir} is not a run directory: ${err.message}`))));
 let merged;
 try {
@@ -48,3 +51,15 @@ const failed = s.thresholds.filter((t) => !t.ok);
 for (const t of failed) process.stderr.write(`threshold failed: ${t.expr} (value ${t.value ?? 'not measured'})\n`);
 process.stderr.write(`results: ${resolve(out, 'report.html')}\n`);
 process.exit(failed.length ? 1 : 0);
+
+/** A run directory as it is, or the segment runs inside a directory that is not one. */
+async function segmentDirs(dir: string): Promise<string[]> {
+  if (existsSync(join(dir, 'summary.json'))) return [dir];
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: Error) => fail(`${dir}: ${err.message}`));
+  const found: string[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const summary = await readFile(join(dir, entry.name, 'summary.json'), 'utf8').catch(() => undefined);
+    if (summary && (JSON.parse(summary) as { options?: { segment?: string } }).options?.segment) found.push(join(dir, entry.name));
+  }
+  return found;
+}

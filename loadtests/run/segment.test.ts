@@ -19,4 +19,7 @@ test('segments split sessions whole, offset their arrivals to interleave, and re
   );
   assert.deepEqual(parseSegment('2/4'), { index: 2, count: 4 });
   for (const bad of ['0/2', '3/2', '1', 'a/b', '1/0']) assert.throws(() => parseSegment(bad), /--segment takes i\/n/);
+  // In an indexed Job: the pod's 0-based JOB_COMPLETION_INDEX.
+  assert.deepEqual(parseSegment('job/4', { JOB_COMPLETION_INDEX: '3' }), { index: 4, count: 4 });
+  assert.throws(() => parseSegment('job/4', {}), /JOB_COMPLETION_INDEX/);
 });

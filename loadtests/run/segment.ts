@@ -11,7 +11,17 @@ export interface Segment {
   readonly count: number;
 }
 
-export function parseSegment(text: string): Segment {
+/**
+ * `i/n`, or `job/n` in a Kubernetes indexed Job, whose pods are told their 0-based index in
+ * JOB_COMPLETION_INDEX (deploy/manifests/load-job.yaml runs `--segment job/n`).
+ */
+export function parseSegment(text: string, env: NodeJS.ProcessEnv = process.env): Segment {
+  if (text.startsWith('job/')) {
+    const index = env['JOB_COMPLETION_INDEX'];
+    if (index === undefined || !/^\d+$/.test(index))
+      throw new Error(`--segment ${text} takes its index from JOB_COMPLETION_INDEX (an indexed Job's pods have it); it is not set`);
+    return parseSegment(`${Number(index) + 1}/${text.slice(4)}`);
+  }
   const match = /^(\d+)\/(\d+)$/.exec(text);
   const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (!match || count < 1 || index < 1 || index > count) throw new Error(`--segment takes i/n with 1 ≤ i ≤ n (e.g. 1/4); got ${text}`);

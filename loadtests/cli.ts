@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { k6Summary, samplesCsv } from './report/exports.ts';
-import { hlogText } from './report/hlog.ts';
+import { hlogOfRun, hlogText } from './report/hlog.ts';
 import { dirname, join, resolve } from 'node:path';
 import { parseCli, usageError } from './load-args.ts';
 import { LiveLine, type LiveSnapshot } from './run/live-line.ts';
@@ -137,7 +137,8 @@ try {
   summary = { ...base, thresholds: thresholds.map((t) => evaluate(t, values)) };
   const dir = join(cli.out, runId);
   const hlogs = Object.fromEntries(Object.entries(result.timelines).map(([scenario, timeline]) => [scenario, hlogText(result.startedAt.getTime(), timeline)]));
-  await writeRun(dir, { summary, samples: result.samples, hlogs }, compare);
+  const wsRttHlog = result.wsRtt && hlogOfRun(result.startedAt.getTime(), cli.durationS, result.wsRtt.histogram);
+  await writeRun(dir, { summary, samples: result.samples, hlogs, ...(wsRttHlog && { wsRttHlog }) }, compare);
   for (const file of cli.sinks.json) await writeFile(file, `${JSON.stringify(k6Summary(summary), null, 2)}\n`);
   for (const file of cli.sinks.csv) await writeFile(file, samplesCsv(result.samples));
   if (cli.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -7,6 +7,9 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { MANIFEST_DIR, renderManifests } from '../deploy/src/manifests.ts';
+import { stackConfigs } from '../deploy/src/stack-configs.ts';
+import { workloads } from '../deploy/src/workloads.ts';
+import { parseTopology } from '../sim/cluster/topology.ts';
 
 const ROOT = new URL('..', import.meta.url);
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -94,4 +97,23 @@ test('every label selector selects something: Deployments their pods, Services a
   );
   const dashboards = docs.filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.['grafana_dashboard'] === '1');
   assert.equal(dashboards.length, 4);
+});
+
+test("a connector group with a capacity model gets the model's cores as its pods' CPU request and limit; one without gets none", () => {
+  const topology = parseTopology(
+    {
+      groups: [
+        { name: 'big', connectors: 2, capacity: { cores: 4 } },
+        { name: 'plain', connectors: 1 },
+      ],
+      apps: [{ name: 'echo', group: 'big' }],
+    },
+    'test',
+  );
+  const objects = workloads(stackConfigs(topology, { relay: 'relay', backend: 'backend' }), '');
+  const pods = Object.fromEntries(
+    objects.filter((o): o is Deployment => o instanceof Deployment).map((d) => [d.metadata!.name, d.spec!.template.spec!.containers[0]!.resources]),
+  );
+  assert.deepEqual(pods['connector-big'], { requests: { cpu: '4' }, limits: { cpu: '4' } });
+  assert.equal(pods['connector-plain'], undefined);
 });

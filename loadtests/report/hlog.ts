@@ -31,6 +31,18 @@ export function hlogOfSeconds(startedAtMs: number, seconds: Iterable<readonly [n
   return lines.join('');
 }
 
+/** One histogram for a whole run as an `.hlog` (one interval of `durationS`): WebSocket RTTs, kept for merging. */
+export function hlogOfRun(startedAtMs: number, durationS: number, histogram: hdr.Histogram): string {
+  const lines: string[] = [];
+  const writer = new hdr.HistogramLogWriter((text) => lines.push(text));
+  writer.outputComment('relay-sim WebSocket round-trip times: microseconds, one histogram for the run');
+  writer.outputLogFormatVersion();
+  writer.outputStartTime(startedAtMs);
+  writer.outputLegend();
+  if (histogram.totalCount > 0) writer.outputIntervalHistogram(histogram, 0, Math.max(1, durationS), 1000);
+  return lines.join('');
+}
+
 /** An `.hlog`'s interval histograms, each with its absolute start (ms since the epoch). */
 export function hlogIntervals(text: string): { startMs: number; histogram: hdr.Histogram }[] {
   const reader = new hdr.HistogramLogReader(text);

@@ -104,12 +104,11 @@ export function mergeRuns(runs: readonly RunData[], runId: string): RunData {
       bytesPerSec: sum(http, (h) => h.bytesPerSec),
       latencyMs: percentiles(all),
     },
-    // WebSocket RTTs are not kept raw, so merged RTT percentiles would be guesses: null.
     ws: ws.length
       ? {
           sessions: sum(ws, (w) => w.sessions),
           messages: sum(ws, (w) => w.messages),
-          rttMs: { p50: null, p90: null, p99: null, p999: null, max: null } as unknown as Summary['http']['latencyMs'],
+          rttMs: wsRtt(segments),
           dropped: sum(ws, (w) => w.dropped),
           reconnected: sum(ws, (w) => w.reconnected),
         }
@@ -164,4 +163,17 @@ function checkedSegments(runs: readonly RunData[]): RunData[] {
   if (twice.length) throw new MergeError(`segment ${twice.map((i) => `${i}/${n}`).join(', ')} given more than once`);
   if (missing.length) throw new MergeError(`segment ${missing.map((i) => `${i}/${n}`).join(', ')} missing: a merge needs every segment of the run`);
   return parsed.sort((a, b) => Number(a.seg![1]) - Number(b.seg![1])).map((p) => p.run);
+}
+
+/**
+ * The segments' WebSocket RTT percentiles from their `ws.rtt.hlog` histograms added together; null
+ * (not measured, rather than a guess) when a segment with sessions kept none.
+ */
+function wsRtt(segments: readonly RunData[]): Summary['http']['latencyMs'] {
+  const withSessions = segments.filter((r) => r.summary.ws);
+  const merged = new LatencyHistogram();
+  for (const run of withSessions) for (const { histogram } of hlogIntervals(run.wsRttHlog ?? '')) merged.histogram.add(histogram);
+  if (withSessions.some((r) => r.wsRttHlog === undefined) || merged.histogram.totalCount === 0)
+    return { p50: null, p90: null, p99: null, p999: null, max: null } as unknown as Summary['http']['latencyMs'];
+  return percentiles(merged);
 }

@@ -10,6 +10,8 @@ export interface RunData {
   readonly samples: readonly SecondSample[];
   /** Each HTTP scenario's raw latencies, `<scenario>.hlog` (hlog.ts); absent in runs before they were kept. */
   readonly hlogs?: Readonly<Record<string, string>>;
+  /** The WebSocket round-trip times, `ws.rtt.hlog` (hlog.ts); absent without WebSockets or in older runs. */
+  readonly wsRttHlog?: string;
 }
 
 /** summary.json (DESIGN 3.6). */

@@ -48,6 +48,8 @@ export interface RunResult {
   latency: LatencyHistogram;
   closed: ClosedLoopFigures | undefined;
   ws: WsDriverReport | undefined;
+  /** Every WebSocket round-trip time of the run (for `ws.rtt.hlog`, so segments merge exactly). */
+  wsRtt: LatencyHistogram | undefined;
   samples: SecondSample[];
   /** Faults the plan tried to inject (each ok or refused); none when the plan was skipped. */
   faults: InjectedFault[];
@@ -178,6 +180,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
     latency,
     closed,
     ws: wsReport,
+    wsRtt: ws?.rtt,
     samples,
     faults,
     faultsSkipped,

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { succeeds } from '../helpers/processes.ts';
 
 /**
  * The container stack for real (docker-compose.yml, Dockerfile, stack/stack.sh): images built,
@@ -13,15 +14,11 @@ import { fileURLToPath } from 'node:url';
  * docker-compose (.ci/run installs them); builds on local base images (no registry here).
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const has = (cmd: string, args: string[]) => {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const engine = has('docker', ['compose', 'version']) ? 'docker' : has('podman', ['--version']) && has('docker-compose', ['--version']) ? 'podman' : undefined;
+const engine = succeeds('docker', ['compose', 'version'])
+  ? 'docker'
+  : succeeds('podman', ['--version']) && succeeds('docker-compose', ['--version'])
+    ? 'podman'
+    : undefined;
 const skip = engine
   ? false
   : 'no container engine (Docker with compose, or podman + docker-compose: apt-get install podman docker-compose catatonit; .ci/run installs them)';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { succeeds } from '../helpers/processes.ts';
 import { promisify } from 'node:util';
 import { deterministicSha256 } from '../../sim/backend/deterministic-bytes.ts';
 import { PLAY_HOST_PORT } from '../../deploy/src/podman-play.ts';
@@ -15,17 +16,9 @@ import { json, request } from '../helpers/http-client.ts';
  */
 const MANIFEST = fileURLToPath(new URL('../../deploy/manifests/podman-play.yaml', import.meta.url));
 const run = promisify(execFile);
-const ok = (cmd: string, args: string[]) => {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const skip = !ok('podman', ['--version'])
+const skip = !succeeds('podman', ['--version'])
   ? 'podman is not installed (apt-get install podman catatonit; .ci/run installs them)'
-  : !ok('podman', ['image', 'exists', 'localhost/relay-sim:latest'])
+  : !succeeds('podman', ['image', 'exists', 'localhost/relay-sim:latest'])
     ? 'no localhost/relay-sim:latest image: build it with npm run stack -- up (the container-stack test, which runs first in npm test, builds it)'
     : false;
 const origin = `http://127.0.0.1:${PLAY_HOST_PORT}`;

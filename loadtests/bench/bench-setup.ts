@@ -25,8 +25,8 @@ export function positiveIntegers<K extends string>(values: Record<K, string>): R
 }
 
 /** The benchmarks' system under test: 1 relay, one group of `connectors`, app `echo`, 1 backend. */
-export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off'): Promise<SimCluster> {
-  const topology = parseTopology({ tls, groups: [{ name: 'default', connectors }], apps: [{ name: 'echo', group: 'default' }] }, 'bench');
+export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off', linkFaults = true): Promise<SimCluster> {
+  const topology = parseTopology({ tls, linkFaults, groups: [{ name: 'default', connectors }], apps: [{ name: 'echo', group: 'default' }] }, 'bench');
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
   await cluster.start();
   return cluster;

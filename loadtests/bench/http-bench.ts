@@ -22,6 +22,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     connectors: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
+    // off: connectors dial the relay directly (topology linkFaults: false), without the fault proxy's cost.
+    'link-faults': { type: 'string', default: 'on' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
@@ -74,8 +76,13 @@ function printRound(client: string, round: number, runs: readonly ClosedLoopFigu
   console.log(`relay/naive ${r.relayToNaive}   relay/direct ${r.relayToDirect}   naive/direct ${r.naiveToDirect}`);
 }
 
-process.stderr.write(`starting the sim (1 relay, ${connectors} connector(s), 1 backend)...\n`);
-const cluster = await startBenchSim(connectors);
+process.stderr.write(`starting the sim (1 relay, ${connectors} connector(s), 1 backend, link faults ${values['link-faults']})...\n`);
+if (!['on', 'off'].includes(values['link-faults'])) {
+  process.stderr.write(`--link-faults takes on or off; got ${values['link-faults']}\n`);
+  process.exit(2);
+}
+const linkFaults = values['link-faults'] === 'on';
+const cluster = await startBenchSim(connectors, 'off', linkFaults);
 const view = cluster.view();
 const backend = view.backends[0]!.url;
 const hop2 = await startNaiveProxy(backend);
@@ -115,7 +122,7 @@ try {
   const report = {
     kind: 'http-bench',
     at: new Date().toISOString(),
-    options: { duration, connections, connectors, rounds, path: '/echo' },
+    options: { duration, connections, connectors, rounds, path: '/echo', linkFaults },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     autocannon: { rounds: autocannonRounds.map((runs) => ({ runs, ratios: ratios(runs) })), median: medianRatios(autocannonRounds.map(ratios)) },
     wrk: withWrk ? { rounds: wrkRounds.map((runs) => ({ runs, ratios: ratios(runs) })), median: medianRatios(wrkRounds.map(ratios)) } : null,

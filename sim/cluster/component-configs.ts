@@ -115,6 +115,7 @@ export function connectorConfigs(
         slots: group.slots,
         configRefreshMs: topology.configRefreshMs,
         relays,
+        faultProxy: topology.linkFaults,
         token: connectorToken,
         host,
         metricsPort: ports.connectorMetrics(index++),

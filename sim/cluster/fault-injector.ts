@@ -28,6 +28,8 @@ export interface FaultSettings {
   readonly failoverMode: FailoverMode;
   /** How often connectors pull their configuration: when a move takes effect. */
   readonly configRefreshMs: number;
+  /** Whether connectors' links run through fault proxies (topology `linkFaults`). */
+  readonly linkFaults: boolean;
 }
 
 export interface FaultResult {
@@ -54,6 +56,10 @@ export class FaultInjector {
 
   async inject(request: FaultRequest): Promise<FaultResult> {
     const { target } = request;
+    if (LINK_ACTIONS.has(request.action) && !this.#settings.linkFaults)
+      throw new FaultRequestError(
+        `${request.action} is a link fault, and this sim's connectors dial the relays directly (topology linkFaults: false); set linkFaults: true to inject link faults`,
+      );
     if (target.kind === 'relay' && LINK_ACTIONS.has(request.action)) {
       this.#require('relay', target.name);
       const connectors = this.#targets.all('connector').filter((c) => c.state !== 'exited');

@@ -65,7 +65,7 @@ export class SimCluster {
         assign: (connector, group) => this.#groupOf.set(connector, group),
       },
       this.events,
-      { failoverMode: this.topology.failover.mode, configRefreshMs: this.topology.configRefreshMs },
+      { failoverMode: this.topology.failover.mode, configRefreshMs: this.topology.configRefreshMs, linkFaults: this.topology.linkFaults },
     );
     this.#controlApi = new ControlApi(
       this.#host,

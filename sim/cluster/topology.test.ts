@@ -59,3 +59,13 @@ test('fidelity settings: failover mode appproxy, a 2-minute configuration pull a
   assert.throws(() => parseTopology({ ...base, network: { sites: { eu: { rttMs: 10 } } } }, 'test'), /network\.sites\.eu: no group "eu"/);
   assert.throws(() => parseTopology({ ...base, failover: { mode: 'kind' } }, 'test'), /failover\.mode/);
 });
+
+test('linkFaults: on by default; off refuses a site distance, which acts through the link fault proxies', () => {
+  const base = { groups: [{ name: 'default', connectors: 1 }], apps: [{ name: 'echo', group: 'default' }] };
+  assert.equal(parseTopology(base, 't').linkFaults, true);
+  assert.equal(parseTopology({ ...base, linkFaults: false }, 't').linkFaults, false);
+  assert.throws(
+    () => parseTopology({ ...base, linkFaults: false, network: { sites: { default: { rttMs: 20 } } } }, 't'),
+    (err: Error) => err instanceof TopologyError && /network\.sites: a site distance .* needs linkFaults: true/.test(err.message),
+  );
+});

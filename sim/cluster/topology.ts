@@ -100,8 +100,8 @@ export const Topology = z
     /**
      * Route each connector's relay links through its in-process fault proxy, so partition, latency,
      * bandwidth and reset faults can act on them (default). `false`: connectors dial the relays
-     * directly, about a quarter less connector CPU per request (bench:http), and link faults and
-     * `network.sites` are refused. App Proxy has no such proxy either way: it is the sim's instrument.
+     * directly, without the proxy's work on every chunk, and link faults and `network.sites` are
+     * refused. App Proxy has no such proxy either way: it is the sim's instrument.
      */
     linkFaults: z.boolean().default(true),
     /** `appproxy` (default): a dead connector's accepted requests are lost; `resilient`: replayed. */

@@ -21,10 +21,10 @@ const sim = await startSim({
 });
 
 test('two segments of one run at once against one sim merge into one run: counts add up, the rate is the plan, percentiles match a single runner', async () => {
-  const common = ['get', '--rate', '200', '--duration', '6s', '--path', '/delay/5', '--target', sim.publicUrl, '--control', sim.view.controlUrl];
+  const common = ['get', '--rate', '200', '--duration', '5s', '--path', '/delay/5', '--target', sim.publicUrl, '--control', sim.view.controlUrl];
   const quiet = ['--metrics-port', '0', '--quiet', '--workers', '1'];
   // Started together (as a Kubernetes indexed Job's pods would be, with one --start-at), so their arrivals interleave.
-  const startAt = String(Date.now() + 8000);
+  const startAt = String(Date.now() + 5000);
   const segments = await Promise.all([1, 2].map((i) => runLoadCli([...common, '--segment', `${i}/2`, '--start-at', startAt, ...quiet])));
   for (const s of segments) assert.equal(s.code, 0, s.stderr);
   const single = await runLoadCli([...common, ...quiet]);

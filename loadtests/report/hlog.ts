@@ -18,28 +18,29 @@ export function hlogText(startedAtMs: number, intervals: readonly Interval[]): s
 
 /** Histograms by second since `startedAtMs` as an `.hlog`; empty seconds are left out. */
 export function hlogOfSeconds(startedAtMs: number, seconds: Iterable<readonly [number, hdr.Histogram]>): string {
-  const lines: string[] = [];
-  const writer = new hdr.HistogramLogWriter((text) => lines.push(text));
-  writer.outputComment("relay-sim latencies: microseconds from each request's intended send time, one histogram per second");
-  writer.outputLogFormatVersion();
-  writer.outputStartTime(startedAtMs);
-  writer.outputLegend();
-  for (const [second, histogram] of [...seconds].sort((a, b) => a[0] - b[0])) {
-    if (histogram.totalCount === 0) continue;
-    writer.outputIntervalHistogram(histogram, second, second + 1, 1000);
-  }
-  return lines.join('');
+  return logText(startedAtMs, "relay-sim latencies: microseconds from each request's intended send time, one histogram per second", (writer) => {
+    for (const [second, histogram] of [...seconds].sort((a, b) => a[0] - b[0])) {
+      if (histogram.totalCount > 0) writer.outputIntervalHistogram(histogram, second, second + 1, 1000);
+    }
+  });
 }
 
 /** One histogram for a whole run as an `.hlog` (one interval of `durationS`): WebSocket RTTs, kept for merging. */
 export function hlogOfRun(startedAtMs: number, durationS: number, histogram: hdr.Histogram): string {
+  return logText(startedAtMs, 'relay-sim WebSocket round-trip times: microseconds, one histogram for the run', (writer) => {
+    if (histogram.totalCount > 0) writer.outputIntervalHistogram(histogram, 0, Math.max(1, durationS), 1000);
+  });
+}
+
+/** An interval log's text: its header (comment, version, start time, legend), then what `intervals` writes. */
+function logText(startedAtMs: number, comment: string, intervals: (writer: hdr.HistogramLogWriter) => void): string {
   const lines: string[] = [];
   const writer = new hdr.HistogramLogWriter((text) => lines.push(text));
-  writer.outputComment('relay-sim WebSocket round-trip times: microseconds, one histogram for the run');
+  writer.outputComment(comment);
   writer.outputLogFormatVersion();
   writer.outputStartTime(startedAtMs);
   writer.outputLegend();
-  if (histogram.totalCount > 0) writer.outputIntervalHistogram(histogram, 0, Math.max(1, durationS), 1000);
+  intervals(writer);
   return lines.join('');
 }
 

@@ -3,9 +3,9 @@ import type { SecondSample } from '../run/run-profile.ts';
 import { evaluate, parseThreshold } from '../run/thresholds.ts';
 import { SimError } from '../../sim/common/sim-error.ts';
 import { hlogIntervals, hlogOfSeconds } from './hlog.ts';
-import { mergeSamples } from './merge-samples.ts';
+import { addCounts, mergeSamples } from './merge-samples.ts';
 import { saturationVerdict } from './saturation.ts';
-import { thresholdValues, type RunData, type Summary } from './summary.ts';
+import { percentiles, thresholdValues, type RunData, type Summary } from './summary.ts';
 
 export class MergeError extends SimError<'bad_merge'> {
   constructor(message: string) {
@@ -13,16 +13,7 @@ export class MergeError extends SimError<'bad_merge'> {
   }
 }
 
-const percentiles = (h: LatencyHistogram) => {
-  const { p50, p90, p99, p999, max } = h.summary();
-  return { p50, p90, p99, p999, max };
-};
 const sum = <T>(items: readonly T[], pick: (t: T) => number) => items.reduce((n, t) => n + pick(t), 0);
-const addCounts = (records: readonly Record<string, number>[]) => {
-  const total: Record<string, number> = {};
-  for (const record of records) for (const [k, v] of Object.entries(record)) total[k] = (total[k] ?? 0) + v;
-  return total;
-};
 
 /**
  * The segments of one distributed run (`--segment i/n`), joined into one run: counts summed,
@@ -52,13 +43,16 @@ export function mergeRuns(runs: readonly RunData[], runId: string): RunData {
     }
     bySecond.set(name, seconds);
   }
-  const whole = (name: string) => {
-    const h = new LatencyHistogram();
-    for (const second of bySecond.get(name)!.values()) h.add(second);
-    return h;
-  };
+  // Each scenario's whole run, and every scenario together, added once.
+  const whole = new Map(
+    scenarioNames.map((name) => {
+      const h = new LatencyHistogram();
+      for (const second of bySecond.get(name)!.values()) h.add(second);
+      return [name, h] as const;
+    }),
+  );
   const all = new LatencyHistogram();
-  for (const name of scenarioNames) all.add(whole(name));
+  for (const h of whole.values()) all.add(h);
 
   const http = segments.map((r) => r.summary.http);
   const requests = sum(http, (h) => h.requests);
@@ -102,7 +96,7 @@ export function mergeRuns(runs: readonly RunData[], runId: string): RunData {
       byErrorCode: addCounts(http.map((h) => h.byErrorCode)),
       rps: Number((requests / seconds).toFixed(2)),
       bytesPerSec: sum(http, (h) => h.bytesPerSec),
-      latencyMs: percentiles(all),
+      latencyMs: percentiles(all.summary()),
     },
     ws: ws.length
       ? {
@@ -123,7 +117,7 @@ export function mergeRuns(runs: readonly RunData[], runId: string): RunData {
         const parts = segments.flatMap((r) => (r.summary.scenarios[name] ? [r.summary.scenarios[name]] : []));
         return [
           name,
-          { requests: sum(parts, (p) => p.requests), ok: sum(parts, (p) => p.ok), errors: sum(parts, (p) => p.errors), latencyMs: whole(name).summary() },
+          { requests: sum(parts, (p) => p.requests), ok: sum(parts, (p) => p.ok), errors: sum(parts, (p) => p.errors), latencyMs: whole.get(name)!.summary() },
         ];
       }),
     ),
@@ -175,5 +169,5 @@ function wsRtt(segments: readonly RunData[]): Summary['http']['latencyMs'] {
   for (const run of withSessions) for (const { histogram } of hlogIntervals(run.wsRttHlog ?? '')) merged.histogram.add(histogram);
   if (withSessions.some((r) => r.wsRttHlog === undefined) || merged.histogram.totalCount === 0)
     return { p50: null, p90: null, p99: null, p999: null, max: null } as unknown as Summary['http']['latencyMs'];
-  return percentiles(merged);
+  return percentiles(merged.summary());
 }

@@ -1,11 +1,12 @@
 import { LatencyHistogram } from '../drivers/latency-histogram.ts';
 import type { SecondSample } from '../run/run-profile.ts';
 
-const add = (a: Record<string, number> | undefined, b: Record<string, number> | undefined) => {
-  const total: Record<string, number> = { ...a };
-  for (const [k, v] of Object.entries(b ?? {})) total[k] = (total[k] ?? 0) + v;
+/** Counts by key (status, error code, close code) added up. */
+export function addCounts(records: readonly (Record<string, number> | undefined)[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const record of records) for (const [k, v] of Object.entries(record ?? {})) total[k] = (total[k] ?? 0) + v;
   return total;
-};
+}
 
 /**
  * The segments' seconds on one wall clock: segment k's second t is the merged run's second
@@ -38,13 +39,13 @@ export function mergeSamples(
         p90: at(90),
         p99: at(99),
         max: at(100),
-        byErrorCode: parts.reduce<Record<string, number>>((n, p) => add(n, p.http.byErrorCode), {}),
+        byErrorCode: addCounts(parts.map((p) => p.http.byErrorCode)),
       },
       ws: ws.length
         ? {
             open: ws.reduce((n, w) => n + w.open, 0),
             sent: ws.reduce((n, w) => n + w.sent, 0),
-            closes: ws.reduce<Record<string, number>>((n, w) => add(n, w.closes), {}),
+            closes: addCounts(ws.map((w) => w.closes)),
             reconnected: ws.reduce((n, w) => n + (w.reconnected ?? 0), 0),
           }
         : null,

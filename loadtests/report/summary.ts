@@ -78,7 +78,14 @@ function gitSha(): string | null {
   }
 }
 
-const percentiles = (s: Pick<LatencySummaryMs, 'p50' | 'p90' | 'p99' | 'p999' | 'max'>) => ({ p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max });
+/** A latency summary's percentiles, without its count and mean (the form summary.json keeps). */
+export const percentiles = (s: Pick<LatencySummaryMs, 'p50' | 'p90' | 'p99' | 'p999' | 'max'>) => ({
+  p50: s.p50,
+  p90: s.p90,
+  p99: s.p99,
+  p999: s.p999,
+  max: s.max,
+});
 const maxOrNull = (values: (number | null)[]) => (values.some((v) => v === null) || values.length === 0 ? null : Math.max(...(values as number[])));
 
 export function buildSummary(runId: string, profile: string, target: string, options: Record<string, unknown>, result: RunResult): Omit<Summary, 'thresholds'> {

@@ -47,6 +47,9 @@ export class InspectingProxy {
 
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
+    // Connections not yet past their CONNECT are the server's, not in #sockets: without this, a
+    // connector redialling at teardown kept close() waiting until the file's 240 s timeout.
+    this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
   }
 }

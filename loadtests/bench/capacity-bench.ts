@@ -17,7 +17,7 @@ import { parseTopology } from '../../sim/cluster/topology.ts';
 import { CAPACITY_PRESETS, type CapacityPreset } from '../../sim/connector/capacity-model.ts';
 import { OpenModelRunner } from '../drivers/open-model.ts';
 import { metricSum, scrape } from '../run/prom-text.ts';
-import { httpSender, loadAgent } from '../run/http-scenarios.ts';
+import { httpSender, LoadClient } from '../run/http-scenarios.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,15 +51,15 @@ async function measure(preset: CapacityPreset, path: string, expectedTps: number
   try {
     const view = cluster.view();
     const target = { origin: new URL(view.relays[0]!.publicUrl), hostOf: () => new URL(view.apps[0]!.externalUrl).host };
-    const agent = loadAgent(target, 2000);
+    const client = new LoadClient(target, 2000);
     // The load rig's own GET (bounded by its request timeout; errors become outcomes).
-    const send = httpSender({ name: 'capacity', kind: 'get', app: 'echo', path, share: 1, arrival: { kind: 'constant' } }, target, agent);
+    const send = httpSender({ name: 'capacity', kind: 'get', app: 'echo', path, share: 1, arrival: { kind: 'constant' } }, target, client);
     const run = async (rate: number, durationS: number) => {
       const runner = new OpenModelRunner({
         pattern: { kind: 'constant', rate },
         durationMs: durationS * 1000,
         maxInFlight: 20_000,
-        send: () => send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' })),
+        send,
       });
       const started = performance.now();
       const report = await runner.run();
@@ -73,7 +73,7 @@ async function measure(preset: CapacityPreset, path: string, expectedTps: number
       process.stderr.write(`    offered ${step.rate}/s: delivered ${step.throughput}/s, p99 ${step.p99Ms} ms, errors ${step.errors}\n`);
       steps.push(step);
     }
-    agent.destroy();
+    await client.destroy();
     const late = metricSum(await scrape(view.connectors[0]!.metricsUrl), 'connector_cpu_late_total');
     return {
       steps,

@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBenchSim } from './bench-setup.ts';
+import { cpuMicros } from './process-cpu.ts';
 import { WorkerPoolRunner } from '../run/worker-pool-runner.ts';
 
 const { values } = parseArgs({
@@ -18,18 +19,22 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     rates: { type: 'string', default: '2000,4000,6000,8000,10000,15000,20000' },
     seconds: { type: 'string', default: '5' },
+    sockets: { type: 'string', default: '512' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
 const workerCounts = values.workers.split(',').map(Number);
 const rates = values.rates.split(',').map(Number);
-const seconds = Number(values.seconds);
-if ([...workerCounts, ...rates, seconds].some((n) => !Number.isFinite(n) || n <= 0)) {
-  process.stderr.write('--workers, --rates and --seconds take positive numbers (lists comma-separated)\n');
+const stepSeconds = Number(values.seconds);
+const sockets = Number(values.sockets);
+const WARMUP_SECONDS = 2;
+const WARMUP_RATE = 2000;
+if ([...workerCounts, ...rates, stepSeconds, sockets].some((n) => !Number.isFinite(n) || n <= 0)) {
+  process.stderr.write('--workers, --rates, --seconds and --sockets take positive numbers (lists comma-separated)\n');
   process.exit(2);
 }
 
-async function step(url: string, workers: number, rate: number) {
+async function step(url: string, backendPid: number | undefined, workers: number, rate: number, seconds = stepSeconds) {
   const runner = new WorkerPoolRunner({
     scenario: { name: 'get', kind: 'get', app: 'backend', path: new URL(url).pathname, share: 1, arrival: { kind: 'constant' } },
     target: { origin: new URL(url), hostOf: () => 'backend' },
@@ -37,10 +42,20 @@ async function step(url: string, workers: number, rate: number) {
     pattern: { kind: 'constant', rate },
     durationMs: seconds * 1000,
     maxInFlight: 5000,
-    sockets: 512,
+    sockets,
   });
   await runner.prepare();
+  // CPU per request, of the driver (this process: parent and worker threads) and of the backend.
+  const driverBefore = process.cpuUsage();
+  const backendBefore = backendPid ? cpuMicros([backendPid]) : null;
   const report = await runner.run();
+  const driverCpu = process.cpuUsage(driverBefore);
+  const backendAfter = backendPid ? cpuMicros([backendPid]) : null;
+  const perRequest = (us: number | null) => (us === null || report.sent === 0 ? null : Math.round(us / report.sent));
+  const cpuUsPerRequest = {
+    driver: perRequest(driverCpu.user + driverCpu.system),
+    backend: perRequest(backendBefore === null || backendAfter === null ? null : backendAfter - backendBefore),
+  };
   const result = {
     workers,
     rate,
@@ -49,29 +64,35 @@ async function step(url: string, workers: number, rate: number) {
     late: report.late,
     errors: report.errors,
     latencyMs: report.latencyMs,
+    cpuUsPerRequest,
   };
   const sustainable =
     result.achieved >= 0.95 * rate && result.dropped === 0 && result.late <= 0.01 * report.sent && result.errors === 0 && result.latencyMs.p99 < 50;
   process.stderr.write(
-    `  ${workers} worker(s) at ${rate}/s: sent ${result.achieved}/s, late ${result.late} (${((100 * result.late) / Math.max(1, report.sent)).toFixed(1)} %), p99 ${result.latencyMs.p99} ms ${sustainable ? 'ok' : 'NOT sustainable'}\n`,
+    `  ${workers} worker(s) at ${rate}/s: sent ${result.achieved}/s, late ${result.late} (${((100 * result.late) / Math.max(1, report.sent)).toFixed(1)} %), p99 ${result.latencyMs.p99} ms, CPU µs/request driver ${cpuUsPerRequest.driver} + backend ${cpuUsPerRequest.backend} ${sustainable ? 'ok' : 'NOT sustainable'}\n`,
   );
   return { ...result, sustainable };
 }
 
 const cluster = await startBenchSim(1);
 try {
-  const url = `${cluster.view().backends[0]!.url}/echo`;
+  const backend = cluster.view().backends[0]!;
+  const url = `${backend.url}/echo`;
+  // The backend is a fresh process: warm its JIT (and this machine's loopback) first, unmeasured,
+  // so the first step does not measure a cold target (as bench:http warms every target).
+  process.stderr.write(`  warm-up: ${WARMUP_SECONDS} s at ${WARMUP_RATE}/s (not measured)\n`);
+  await step(url, backend.pid, 1, WARMUP_RATE, WARMUP_SECONDS);
   const steps = [];
   const best: Record<number, number> = {};
   for (const workers of workerCounts) {
     for (const rate of rates) {
-      const result = await step(url, workers, rate);
+      const result = await step(url, backend.pid, workers, rate);
       steps.push(result);
       if (!result.sustainable) break;
       best[workers] = rate;
     }
   }
-  const report = { kind: 'open-model-bench', at: new Date().toISOString(), seconds, maxSustainableRate: best, steps };
+  const report = { kind: 'open-model-bench', at: new Date().toISOString(), seconds: stepSeconds, maxSustainableRate: best, steps };
   await mkdir(values.out, { recursive: true });
   const file = `${values.out}/open-model-bench-${report.at.replace(/[:.]/g, '-')}.json`;
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);

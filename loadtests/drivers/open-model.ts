@@ -23,8 +23,18 @@ export interface OpenModelOptions {
   readonly onDrop?: () => void;
   /** Shifts every arrival this much later (ms): worker threads sharing a constant plan interleave. */
   readonly offsetMs?: number;
-  /** Told of each send and each outcome (a worker thread posts them to the parent's tally). */
+  /**
+   * Takes each send and each outcome in place of this runner's own tally (a worker thread posts
+   * them to the parent's, which records them once); the runner then counts only planned and dropped.
+   */
   readonly observer?: { sent(second: number, late: boolean): void; done(second: number, outcome: Outcome, ms: number): void };
+  /** Readies the request path before the clock starts (prepare()): a cold generator measures its own JIT. */
+  readonly warmUp?: () => Promise<void>;
+}
+
+/** The highest rate a pattern asks for (arrivals/s). */
+export function peakRate(pattern: ArrivalPattern): number {
+  return pattern.kind === 'ramp' ? Math.max(pattern.from, pattern.to) : pattern.rate;
 }
 
 const TICK_MS = 2;
@@ -63,6 +73,10 @@ export class OpenModelRunner implements ScenarioRunner {
     return this.#tally.intervals;
   }
 
+  async prepare(): Promise<void> {
+    await this.#options.warmUp?.();
+  }
+
   /** Runs the plan to its end and waits for every request sent to finish. */
   async run(signal?: AbortSignal): Promise<OpenModelReport> {
     this.#startedAt = performance.now();
@@ -89,6 +103,11 @@ export class OpenModelRunner implements ScenarioRunner {
     return this.#tally.report();
   }
 
+  /** Arrivals planned so far, and those dropped at the in-flight cap (cheap: no percentiles). */
+  counts(): { planned: number; dropped: number } {
+    return { planned: this.#tally.planned, dropped: this.#tally.dropped };
+  }
+
   /** Plan times (performance.now() ms) of every arrival in the run, in order. */
   *#arrivals(): Generator<number> {
     const { pattern, durationMs } = this.#options;
@@ -109,7 +128,8 @@ export class OpenModelRunner implements ScenarioRunner {
     const tally = this.#tally;
     tally.planned++;
     const second = Math.floor((intendedAt - this.#startedAt) / 1000);
-    tally.interval(second);
+    const observer = this.#options.observer;
+    if (!observer) tally.interval(second);
     if (this.#inFlight >= this.#options.maxInFlight) {
       tally.dropped++;
       this.#options.onDrop?.();
@@ -117,8 +137,8 @@ export class OpenModelRunner implements ScenarioRunner {
     }
     const late = performance.now() - intendedAt > (this.#options.lateAfterMs ?? 10);
     this.#inFlight++;
-    tally.sent(second, late);
-    this.#options.observer?.sent(second, late);
+    if (observer) observer.sent(second, late);
+    else tally.sent(second, late);
     return this.#options.send(intendedAt).then(
       (outcome) => this.#record(second, outcome, intendedAt),
       (err: NodeJS.ErrnoException) => this.#record(second, { status: 0, errorCode: err.code ?? 'error' }, intendedAt),
@@ -128,7 +148,8 @@ export class OpenModelRunner implements ScenarioRunner {
   #record(second: number, outcome: Outcome, intendedAt: number): void {
     this.#inFlight--;
     const ms = performance.now() - intendedAt;
-    this.#tally.record(second, outcome, ms);
-    this.#options.observer?.done(second, outcome, ms);
+    const observer = this.#options.observer;
+    if (observer) observer.done(second, outcome, ms);
+    else this.#tally.record(second, outcome, ms);
   }
 }

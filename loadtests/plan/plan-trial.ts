@@ -2,7 +2,7 @@ import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { ControlClient } from '../../sim/cluster/control-client.ts';
 import type { Topology } from '../../sim/cluster/topology.ts';
 import { OpenModelRunner } from '../drivers/open-model.ts';
-import { httpSender, loadAgent, type HttpScenario, type LoadTarget } from '../run/http-scenarios.ts';
+import { httpSender, LoadClient, type HttpScenario, type LoadTarget } from '../run/http-scenarios.ts';
 import { metricSum, scrape } from '../run/prom-text.ts';
 
 /** The service level a plan must hold: p99 and error rate. */
@@ -79,10 +79,10 @@ export class PlanTrial {
   /** Constant-rate requests of the mix for `seconds`; within the SLO when p99 and the error rate hold. */
   async step(rate: number, seconds: number, slo: Slo): Promise<StepResult> {
     const target = this.#target!;
-    const agent = loadAgent(target, 512);
+    const client = new LoadClient(target, 512);
     const sentByKind: Record<string, number> = {};
     const senders = this.#scenarios.map((scenario) => {
-      const sender = httpSender(scenario, target, agent);
+      const sender = httpSender(scenario, target, client);
       return [scenario.share, () => ((sentByKind[scenario.kind] = (sentByKind[scenario.kind] ?? 0) + 1), sender())] as const;
     });
     const total = senders.reduce((n, [share]) => n + share, 0);
@@ -95,10 +95,10 @@ export class PlanTrial {
       pattern: { kind: 'constant', rate },
       durationMs: seconds * 1000,
       maxInFlight: Math.max(1000, rate * 30),
-      send: () => send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' })),
+      send,
     });
     const report = await runner.run();
-    agent.destroy();
+    await client.destroy();
     const p99Ms = report.sent > 0 ? report.latencyMs.p99 : null;
     const withinSlo = p99Ms !== null && p99Ms <= slo.p99Ms && report.errors <= slo.maxErrorRate * report.sent && report.dropped === 0;
     return { rate, sent: report.sent, sentByKind, errors: report.errors, p99Ms, withinSlo };

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PROFILES } from '../profiles/index.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
-import { httpSender } from './http-scenarios.ts';
+import { httpSender, LoadClient } from './http-scenarios.ts';
 import { overrideProfile, overrideTopology, parseHeader } from './run-overrides.ts';
 
 test('-H values parse as name and value; malformed ones and Host are refused', () => {
@@ -31,10 +31,11 @@ test('--path and -H reach the wire: the server sees the path and every extra hea
     });
     const scenario = profile.scenarios[0]!;
     assert.ok(scenario.kind === 'get');
-    const agent = new http.Agent({ keepAlive: true });
-    const send = httpSender(scenario, { origin: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), hostOf: (app) => `${app}.test` }, agent);
+    const target = { origin: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), hostOf: (app: string) => `${app}.test` };
+    const client = new LoadClient(target, 4);
+    const send = httpSender(scenario, target, client);
     assert.equal((await send()).status, 200);
-    agent.destroy();
+    await client.destroy();
     assert.equal(seen[0]!.url, '/report');
     assert.equal(seen[0]!.headers['x-tenant'], 'blue');
     assert.equal(seen[0]!.headers['authorization'], 'Bearer t');

@@ -4,7 +4,7 @@ import type { Interval, OpenModelReport, ScenarioRunner } from '../drivers/open-
 import type { WsDriverReport } from '../drivers/ws-session-driver.ts';
 import type { ScenarioSpec } from '../profiles/profile.ts';
 import { faultFigures, type InjectedFault, type RunEvent } from './failover-figures.ts';
-import { loadAgent } from './http-scenarios.ts';
+import { LoadClient } from './load-client.ts';
 import { LoadgenMetrics } from './loadgen-metrics.ts';
 import { NO_RELAY_TOTALS, RelaySampler, type RelaySecond, type RelayTotals } from './relay-sampler.ts';
 import type { FailoverMode } from '../../sim/relay/relay-config.ts';
@@ -72,7 +72,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const durationMs = settings.durationS * 1000;
   const metrics = new LoadgenMetrics();
   await metrics.start(settings.metricsPort, settings.metricsHost, { profile: profile.name });
-  const agent = loadAgent(target, settings.connections);
+  const client = new LoadClient(target, settings.connections);
   const abort = new AbortController();
   const faults: InjectedFault[] = [];
   const relaySamples: (RelaySecond | null)[] = [];
@@ -85,7 +85,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   const wsSpec = profile.scenarios.find((s) => s.kind === 'ws');
   const runners = new Map<string, ScenarioRunner>();
   if (!settings.closed) {
-    for (const spec of httpSpecs) runners.set(spec.name, openModelRunner(spec, settings, target, agent, metrics, durationMs));
+    for (const spec of httpSpecs) runners.set(spec.name, openModelRunner(spec, settings, target, client, metrics, durationMs));
   }
   // Worker threads load before the clock starts, so second 0 and the fault plan line up with the first sends.
   await Promise.all([...runners.values()].map((runner) => runner.prepare?.()));
@@ -143,7 +143,7 @@ export async function runProfile(settings: RunSettings, target: RunTarget): Prom
   // The relay's totals as of the last request's end; also the last second's sample if its tick had not come.
   const lastSample = (await sampler?.sample()) ?? null;
   for (const timer of timers) clearTimeout(timer);
-  agent.destroy();
+  await client.destroy();
   await metrics.close();
   const finishedAt = new Date();
 

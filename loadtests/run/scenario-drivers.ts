@@ -1,9 +1,10 @@
-import type http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { OpenModelRunner, type ArrivalPattern, type ScenarioRunner } from '../drivers/open-model.ts';
+import { OpenModelRunner, peakRate, type ArrivalPattern, type ScenarioRunner } from '../drivers/open-model.ts';
 import { WsSessionDriver } from '../drivers/ws-session-driver.ts';
 import type { ScenarioSpec } from '../profiles/profile.ts';
+import { warmUpRequestPath } from './generator-warm-up.ts';
 import { httpSender } from './http-scenarios.ts';
+import type { LoadClient } from './load-client.ts';
 import type { LoadgenMetrics } from './loadgen-metrics.ts';
 import type { RunTarget } from './run-context.ts';
 import type { RunSettings } from './run-settings.ts';
@@ -19,7 +20,7 @@ export function openModelRunner(
   spec: Exclude<ScenarioSpec, { kind: 'ws' }>,
   settings: RunSettings,
   target: RunTarget,
-  agent: http.Agent,
+  client: LoadClient,
   metrics: LoadgenMetrics,
   durationMs: number,
 ): ScenarioRunner {
@@ -50,15 +51,16 @@ export function openModelRunner(
       },
     });
   }
-  const send = httpSender(spec, target, agent);
+  const send = httpSender(spec, target, client);
   return new OpenModelRunner({
     pattern,
     durationMs,
     maxInFlight,
     offsetMs: arrival.kind === 'constant' ? offsetMs : 0,
     onDrop: () => dropped.inc(),
+    warmUp: () => warmUpRequestPath(spec, peakRate(pattern)),
     send: async (intendedAt) => {
-      const outcome = await send().catch((err: NodeJS.ErrnoException) => ({ status: 0, errorCode: err.code ?? 'error' }));
+      const outcome = await send();
       latency.observe((performance.now() - intendedAt) / 1000);
       metrics.requests.inc({ profile: settings.profile.name, scenario: spec.name, outcome: outcome.errorCode ?? 'ok' });
       return outcome;

@@ -6,8 +6,10 @@
  * averaged. Loaded through drivers/ts-worker.mjs (worker threads do not inherit tsx).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { OpenModelRunner, type ArrivalPattern, type Outcome } from '../drivers/open-model.ts';
-import { httpSender, loadAgent, type HttpScenario } from './http-scenarios.ts';
+import { OpenModelRunner, peakRate, type ArrivalPattern, type Outcome } from '../drivers/open-model.ts';
+import { warmUpRequestPath } from './generator-warm-up.ts';
+import { httpSender, type HttpScenario } from './http-scenarios.ts';
+import { LoadClient } from './load-client.ts';
 
 export interface ScenarioWorkerData {
   readonly scenario: HttpScenario;
@@ -47,8 +49,8 @@ async function runWorker(data: ScenarioWorkerData): Promise<void> {
     ca: data.target.ca,
     hostOf: () => data.target.host,
   };
-  const agent = loadAgent(target, data.sockets);
-  const send = httpSender(data.scenario, target, agent);
+  const client = new LoadClient(target, data.sockets);
+  const send = httpSender(data.scenario, target, client);
   const codes: string[] = [];
   let events: number[] = [];
   const codeIndex = (code: string | undefined) => {
@@ -71,20 +73,21 @@ async function runWorker(data: ScenarioWorkerData): Promise<void> {
   const post = (type: ScenarioWorkerEvents['type']) => {
     const packed = Float64Array.from(events);
     events = [];
-    const { planned, dropped } = runner.report();
+    const { planned, dropped } = runner.counts();
     port.postMessage({ type, events: packed, codes, totals: { planned, dropped } } satisfies ScenarioWorkerEvents, [packed.buffer]);
   };
   const stop = new AbortController();
   const start = new Promise<number>((resolve) =>
     port.on('message', (command: ScenarioWorkerCommand) => (command.type === 'stop' ? stop.abort() : resolve(command.atEpochMs))),
   );
+  await warmUpRequestPath(data.scenario, peakRate(data.pattern));
   port.postMessage({ type: 'ready' } satisfies ScenarioWorkerPost);
   const atEpochMs = await start;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, atEpochMs - Date.now())));
   const poster = setInterval(() => post('events'), POST_EVERY_MS);
   await runner.run(stop.signal);
   clearInterval(poster);
-  agent.destroy();
+  await client.destroy();
   post('done');
   port.close();
 }

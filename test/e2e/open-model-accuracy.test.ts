@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { OpenModelRunner } from '../../loadtests/drivers/open-model.ts';
-import { httpSender } from '../../loadtests/run/http-scenarios.ts';
+import { httpSender, LoadClient } from '../../loadtests/run/http-scenarios.ts';
 import { fault } from '../helpers/load.ts';
 import { startSim } from '../helpers/sim.ts';
 
@@ -28,8 +27,8 @@ async function stallBackend(afterMs: number, ms: number): Promise<{ from: number
 }
 
 test('coordinated omission: the open model charges a 1 s stall to every request planned during it; a closed loop hides it', async () => {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, agent);
+  const client = new LoadClient(target, 256);
+  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, client);
   const records: { intendedAt: number; latencyMs: number }[] = [];
   const runner = new OpenModelRunner({
     pattern: { kind: 'constant', rate: 100 },
@@ -42,7 +41,7 @@ test('coordinated omission: the open model charges a 1 s stall to every request 
     },
   });
   const [open, stall] = await Promise.all([runner.run(), stallBackend(1500, 1000)]);
-  agent.destroy();
+  await client.destroy();
   assert.equal(open.errors, 0);
   const during = records.filter((r) => r.intendedAt > stall.from + 20 && r.intendedAt < stall.to - 20);
   assert.ok(during.length >= 80, `${during.length} requests were planned during the stall`);
@@ -59,8 +58,8 @@ test('coordinated omission: the open model charges a 1 s stall to every request 
 });
 
 test('rate accuracy: the achieved rate is within 5% of the requested rate below saturation', async () => {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, agent);
+  const client = new LoadClient(target, 256);
+  const send = httpSender({ name: 'get', kind: 'get', app: 'echo', path: '/echo', share: 1, arrival: { kind: 'constant' } }, target, client);
   for (const rate of [50, 400]) {
     const runner = new OpenModelRunner({ pattern: { kind: 'constant', rate }, durationMs: 4000, maxInFlight: 2000, send: () => send() });
     const started = performance.now();
@@ -72,5 +71,5 @@ test('rate accuracy: the achieved rate is within 5% of the requested rate below 
     assert.ok(Math.abs(achieved - rate) / rate <= 0.05, `requested ${rate}/s, achieved ${achieved}/s`);
     assert.ok(performance.now() - started < 6000, 'the run ended on its own');
   }
-  agent.destroy();
+  await client.destroy();
 });

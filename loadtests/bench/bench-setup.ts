@@ -1,4 +1,7 @@
 import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { cpuMicros } from './process-cpu.ts';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
@@ -30,6 +33,15 @@ export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off
   const cluster = new SimCluster(topology, { basePort: 0, logLevel: 'error' });
   await cluster.start();
   return cluster;
+}
+
+/** One hop of the naive baseline (naive-proxy.ts) in its own process, forwarding to `upstream`. */
+export async function startNaiveProxy(upstream: string): Promise<{ origin: string; pid: number; stop: () => void }> {
+  const child = fork(fileURLToPath(new URL('./naive-proxy.ts', import.meta.url)), [upstream], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+  });
+  const [message] = (await once(child, 'message')) as [{ port: number }];
+  return { origin: `http://127.0.0.1:${message.port}`, pid: child.pid!, stop: () => child.kill() };
 }
 
 /** One closed-loop autocannon measurement. */

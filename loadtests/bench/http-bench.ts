@@ -8,12 +8,10 @@
  * request, each round's ratios and their median over rounds, and writes results/bench-<timestamp>.json.
  * Only ratios are meaningful on a shared, noisy machine; CPU per request is the steadiest figure.
  */
-import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureClosedLoop, median, positiveIntegers, startBenchSim, type ClosedLoopFigures } from './bench-setup.ts';
+import { measureClosedLoop, median, positiveIntegers, startBenchSim, startNaiveProxy, type ClosedLoopFigures } from './bench-setup.ts';
 import { measureWrk, wrkInstalled } from './wrk-client.ts';
 
 const { values } = parseArgs({
@@ -40,14 +38,6 @@ interface Target {
   readonly host?: string;
   /** The target's own processes (the backend is common to all three and not counted). */
   readonly pids: readonly number[];
-}
-
-async function startNaiveProxy(upstream: string): Promise<{ origin: string; pid: number; stop: () => void }> {
-  const child = fork(fileURLToPath(new URL('./naive-proxy.ts', import.meta.url)), [upstream], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-  });
-  const [message] = (await once(child, 'message')) as [{ port: number }];
-  return { origin: `http://127.0.0.1:${message.port}`, pid: child.pid!, stop: () => child.kill() };
 }
 
 /** One round's ratios: relay and naive chain to direct, relay to naive. */

@@ -1,10 +1,12 @@
 /**
  * `npm run bench:ws`: WebSocket sessions, direct to the backend vs through relay + connector, in one
  * run on the same machine:
- *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, then through the relay,
- *      in alternating rounds (default 3); each round's p50 and p99 ratios (relay / direct), and
- *      their medians over rounds, because one round's p99 on a shared 2-core machine swings by
- *      several times;
+ *   1. RTT: N sessions (default 1,000) each sending 1 message/s, direct, through a naive chain
+ *      of two Node proxies (naive-proxy.ts: the same number of processes between client and
+ *      backend as relay + connector, doing nothing but piping bytes), then through the relay, in
+ *      alternating rounds (default 3); each round's p50 and p99 ratios (relay / direct, naive /
+ *      direct, relay / naive), and their medians over rounds, because one round's p99 on a shared
+ *      2-core machine swings by several times;
  *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
  *      many were held and the RSS per session summed over relay and connector.
  * Writes results/ws-bench-<timestamp>.json. Compare the ratios; the machine is shared and noisy.
@@ -13,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rssBytes } from '../../sim/common/rss.ts';
-import { median, positiveIntegers, startBenchSim } from './bench-setup.ts';
+import { median, positiveIntegers, startBenchSim, startNaiveProxy } from './bench-setup.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 
 const { values } = parseArgs({
@@ -22,6 +24,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     max: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '3' },
+    // off: the connector dials the relay directly (topology linkFaults: false), without the fault proxy.
+    'link-faults': { type: 'string', default: 'on' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results', import.meta.url)) },
   },
 });
@@ -52,27 +56,56 @@ async function measureRtt(name: string, url: string, host: string | undefined): 
   return report;
 }
 
-process.stderr.write('starting the sim (1 relay, 1 connector, 1 backend)...\n');
-const cluster = await startBenchSim(1);
+if (!['on', 'off'].includes(values['link-faults'])) {
+  process.stderr.write(`--link-faults takes on or off; got ${values['link-faults']}\n`);
+  process.exit(2);
+}
+const linkFaults = values['link-faults'] === 'on';
+process.stderr.write(`starting the sim (1 relay, 1 connector, 1 backend, link faults ${values['link-faults']}) and a naive 2-hop chain...\n`);
+const cluster = await startBenchSim(1, 'off', linkFaults);
 const view = cluster.view();
 const relay = view.relays[0]!;
 const connector = view.connectors[0]!;
 const host = new URL(view.apps[0]!.externalUrl).host;
 const relayWs = `${relay.publicUrl.replace(/^http/, 'ws')}/ws/echo`;
+const backendOrigin = view.backends[0]!.url;
+const hop2 = await startNaiveProxy(backendOrigin);
+const hop1 = await startNaiveProxy(hop2.origin);
 try {
-  const directWs = `${view.backends[0]!.url.replace(/^http/, 'ws')}/ws/echo`;
-  const perRound: { direct: WsDriverReport['rttMs']; relay: WsDriverReport['rttMs']; dropped: { direct: number; relay: number } }[] = [];
+  const targets = [
+    { side: 'direct', url: `${backendOrigin.replace(/^http/, 'ws')}/ws/echo`, host: undefined },
+    { side: 'naive', url: `${hop1.origin.replace(/^http/, 'ws')}/ws/echo`, host: undefined },
+    { side: 'relay', url: relayWs, host },
+  ] as const;
+  type Side = (typeof targets)[number]['side'];
+  const perRound: Record<Side, WsDriverReport>[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const direct = await measureRtt(`direct (round ${round} of ${rounds})`, directWs, undefined);
-    const relayed = await measureRtt(`relay (round ${round} of ${rounds})`, relayWs, host);
-    perRound.push({ direct: direct.rttMs, relay: relayed.rttMs, dropped: { direct: direct.dropped, relay: relayed.dropped } });
+    const measured = {} as Record<Side, WsDriverReport>;
+    for (const t of targets) measured[t.side] = await measureRtt(`${t.side} (round ${round} of ${rounds})`, t.url, t.host);
+    perRound.push(measured);
   }
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-  const roundRatios = perRound.map((r) => ({ p50: ratio(r.relay.p50, r.direct.p50), p99: ratio(r.relay.p99, r.direct.p99) }));
-  const medianRatios = { p50: median(roundRatios.map((r) => r.p50)), p99: median(roundRatios.map((r) => r.p99)) };
-  const rtt = (side: 'direct' | 'relay') => ({ p50: median(perRound.map((r) => r[side].p50)), p99: median(perRound.map((r) => r[side].p99)) });
-  const direct = { rttMs: rtt('direct'), dropped: perRound.reduce((sum, r) => sum + r.dropped.direct, 0) };
-  const relayed = { rttMs: rtt('relay'), dropped: perRound.reduce((sum, r) => sum + r.dropped.relay, 0) };
+  const ratiosOf = (r: Record<Side, WsDriverReport>, a: Side, b: Side) => ({
+    p50: ratio(r[a].rttMs.p50, r[b].rttMs.p50),
+    p99: ratio(r[a].rttMs.p99, r[b].rttMs.p99),
+  });
+  const roundRatios = perRound.map((r) => ({
+    relayToDirect: ratiosOf(r, 'relay', 'direct'),
+    naiveToDirect: ratiosOf(r, 'naive', 'direct'),
+    relayToNaive: ratiosOf(r, 'relay', 'naive'),
+  }));
+  const medianOf = (key: keyof (typeof roundRatios)[number]) => ({
+    p50: median(roundRatios.map((r) => r[key].p50)),
+    p99: median(roundRatios.map((r) => r[key].p99)),
+  });
+  const medianRatios = { relayToDirect: medianOf('relayToDirect'), naiveToDirect: medianOf('naiveToDirect'), relayToNaive: medianOf('relayToNaive') };
+  const sideFigures = (side: Side) => ({
+    rttMs: { p50: median(perRound.map((r) => r[side].rttMs.p50)), p99: median(perRound.map((r) => r[side].rttMs.p99)) },
+    dropped: perRound.reduce((sum, r) => sum + r[side].dropped, 0),
+  });
+  const direct = sideFigures('direct');
+  const naive = sideFigures('naive');
+  const relayed = sideFigures('relay');
 
   process.stderr.write(`  capacity: opening up to ${maxSessions} idle sessions through the relay...\n`);
   await sleep(1000);
@@ -90,15 +123,16 @@ try {
   const report = {
     kind: 'ws-bench',
     at: new Date().toISOString(),
-    options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, rounds, connectors: 1 },
+    options: { sessions, messagesPerSecondPerSession: 1, durationS, maxSessions, rounds, connectors: 1, linkFaults },
     // Medians over rounds of each side's RTT and of each round's ratios; every round is kept too.
     rtt: {
       direct: direct.rttMs,
+      naive: naive.rttMs,
       relay: relayed.rttMs,
       medianRatio: medianRatios,
-      rounds: perRound.map((r, i) => ({ direct: r.direct, relay: r.relay, ratio: roundRatios[i] })),
+      rounds: perRound.map((r, i) => ({ direct: r.direct.rttMs, naive: r.naive.rttMs, relay: r.relay.rttMs, ratio: roundRatios[i] })),
     },
-    dropped: { direct: direct.dropped, relay: relayed.dropped },
+    dropped: { direct: direct.dropped, naive: naive.dropped, relay: relayed.dropped },
     capacity: {
       held,
       target: maxSessions,
@@ -116,11 +150,16 @@ try {
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nRTT at ${sessions} sessions x 1 msg/s, median of ${rounds} rounds   p50 ms   p99 ms`);
   console.log(`  direct                          ${String(direct.rttMs.p50).padStart(6)}   ${String(direct.rttMs.p99).padStart(6)}`);
+  console.log(`  naive 2-hop chain               ${String(naive.rttMs.p50).padStart(6)}   ${String(naive.rttMs.p99).padStart(6)}`);
   console.log(`  relay                           ${String(relayed.rttMs.p50).padStart(6)}   ${String(relayed.rttMs.p99).padStart(6)}`);
-  console.log(`  relay / direct per round: ${roundRatios.map((r, i) => `round ${i + 1} p50 ${r.p50}x p99 ${r.p99}x`).join('; ')}`);
-  console.log(`  median of the rounds' ratios: p50 ${medianRatios.p50}x, p99 ${medianRatios.p99}x`);
+  for (const key of ['relayToDirect', 'naiveToDirect', 'relayToNaive'] as const) {
+    const perRoundText = roundRatios.map((r, i) => `round ${i + 1} p50 ${r[key].p50}x p99 ${r[key].p99}x`).join('; ');
+    console.log(`  ${key}: ${perRoundText}; median p50 ${medianRatios[key].p50}x, p99 ${medianRatios[key].p99}x`);
+  }
   console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
   console.log(`written to ${file}`);
 } finally {
+  hop1.stop();
+  hop2.stop();
   await cluster.close();
 }

@@ -10,6 +10,7 @@ import { readRun } from '../../loadtests/report/results.ts';
 import { CHROMIUM, dumpDom, NO_CHROMIUM } from '../helpers/chromium.ts';
 import { queueingModel } from '../../loadtests/report/report.ts';
 import { runLoadCli } from '../helpers/load-cli.ts';
+import { median } from '../../loadtests/bench/bench-setup.ts';
 
 const Latency = z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() });
 /** summary.json as DESIGN 3.6 promises it. */
@@ -237,12 +238,19 @@ test('the queueing profile: relay queue wait follows Erlang C below saturation',
   const capacity = (model.servers / model.serviceMs) * 1000;
   const below = model.points.filter((p) => p.offered < 0.8 * capacity && p.predictedMs !== null);
   assert.ok(below.length >= 8, `${below.length} seconds below 80% utilisation`);
-  const measured = below.reduce((n, p) => n + p.measuredMs, 0) / below.length;
-  const predicted = below.reduce((n, p) => n + p.predictedMs!, 0) / below.length;
-  // Stated tolerance: the mean over those seconds within 50% of the model, plus 2 ms.
-  assert.ok(Math.abs(measured - predicted) <= 0.5 * predicted + 2, `measured ${measured.toFixed(2)} ms vs Erlang C ${predicted.toFixed(2)} ms`);
+  // The median over those seconds: one second stalled by this shared machine (a CI run once read
+  // a mean of 8.5 ms against 2.9 predicted, then 1.1 and 3.1 against 2.6 and 2.9 on reruns) must
+  // not decide; a wrong model shifts most seconds and still fails.
+  const measured = median(below.map((p) => p.measuredMs));
+  const predicted = median(below.map((p) => p.predictedMs!));
+  const mean = below.reduce((n, p) => n + p.measuredMs, 0) / below.length;
+  // Stated tolerance: the median over those seconds within 50% of the model's, plus 2 ms.
+  assert.ok(
+    Math.abs(measured - predicted) <= 0.5 * predicted + 2,
+    `measured median ${measured.toFixed(2)} ms (mean ${mean.toFixed(2)}) vs Erlang C ${predicted.toFixed(2)} ms`,
+  );
   console.log(
-    `queueing: below 80% utilisation, mean queue wait ${measured.toFixed(2)} ms measured vs ${predicted.toFixed(2)} ms Erlang C (c=${model.servers}, S=${model.serviceMs.toFixed(1)} ms)`,
+    `queueing: below 80% utilisation, median queue wait ${measured.toFixed(2)} ms measured (mean ${mean.toFixed(2)}) vs ${predicted.toFixed(2)} ms Erlang C (c=${model.servers}, S=${model.serviceMs.toFixed(1)} ms)`,
   );
 });
 

@@ -1,5 +1,5 @@
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
@@ -56,7 +56,7 @@ export class Connector {
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
-  readonly #agent: http.Agent;
+  readonly #backends: Agent;
   readonly #ops: OpsServer;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
@@ -72,8 +72,8 @@ export class Connector {
     this.metrics = new ConnectorMetrics(() => this.#links);
     this.#cpus = config.capacity && modelledCpus(config.capacity, this.metrics, log);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
-    // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo' });
+    // At most one keep-alive connection per slot to each backend; idle ones expire (undici's default 4 s).
+    this.#backends = new Agent({ connections: config.slots });
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
@@ -205,7 +205,7 @@ export class Connector {
     this.#certificates?.close();
     for (const link of this.#links) void link.close();
     for (const request of this.#active.values()) request.cancellation.cancel();
-    this.#agent.destroy();
+    void this.#backends.destroy();
   }
 
   #serve(link: RelayLink, message: DispatchMessage): void {
@@ -220,7 +220,7 @@ export class Connector {
     const cancellation = new Cancellation();
     this.#active.set(message.id, { link, kind: message.kind, cancellation });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
+    const ctx: BackendCallContext = { link, backends: this.#backends, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

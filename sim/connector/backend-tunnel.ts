@@ -40,7 +40,7 @@ export async function openBackendTunnel(
     ctx.cancellation.onCancel(() => (opened ? backend.close(1001, 'relay link lost') : backend.terminate()));
     backend.once('upgrade', (res: IncomingMessage) => (upgradeHead = res.rawHeaders));
     backend.once('unexpected-response', (req, res: IncomingMessage) => {
-      returnResponse(ctx, message.id, { status: res.statusCode ?? 502, rawHeaders: res.rawHeaders, body: res })
+      returnResponse(ctx, message.id, res)
         .then(resolve, reject)
         .finally(() => req.destroy());
     });

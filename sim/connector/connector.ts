@@ -1,5 +1,5 @@
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Agent } from 'undici';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
@@ -14,6 +14,7 @@ import { RelayDialer } from './relay-dialer.ts';
 import { ConnectorSlots } from './connector-slots.ts';
 import { modelledCpus, type VirtualCpus } from './virtual-cpus.ts';
 import { Cancellation } from './cancellation.ts';
+import { DnsCache } from './dns-cache.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;
@@ -56,7 +57,9 @@ export class Connector {
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
-  readonly #backends: Agent;
+  readonly #agent: http.Agent;
+  /** Backend names, resolved when the relay names the apps rather than on each new connection. */
+  readonly #dns = new DnsCache();
   readonly #ops: OpsServer;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
@@ -72,8 +75,8 @@ export class Connector {
     this.metrics = new ConnectorMetrics(() => this.#links);
     this.#cpus = config.capacity && modelledCpus(config.capacity, this.metrics, log);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
-    // At most one keep-alive connection per slot to each backend; idle ones expire (undici's default 4 s).
-    this.#backends = new Agent({ connections: config.slots });
+    // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo', lookup: this.#dns.lookup });
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
@@ -83,6 +86,7 @@ export class Connector {
         if (this.#retiring.has(link)) this.#closeRetired(link);
       },
       registered: (link) => {
+        for (const app of link.apps.values()) this.#dns.warm(new URL(app.internalUrl).hostname);
         this.#markReady();
         const replaced = this.#replaces.get(link);
         if (replaced) this.#retire(replaced, link);
@@ -205,7 +209,7 @@ export class Connector {
     this.#certificates?.close();
     for (const link of this.#links) void link.close();
     for (const request of this.#active.values()) request.cancellation.cancel();
-    void this.#backends.destroy();
+    this.#agent.destroy();
   }
 
   #serve(link: RelayLink, message: DispatchMessage): void {
@@ -220,7 +224,7 @@ export class Connector {
     const cancellation = new Cancellation();
     this.#active.set(message.id, { link, kind: message.kind, cancellation });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { link, backends: this.#backends, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
+    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

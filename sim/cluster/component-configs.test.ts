@@ -20,6 +20,7 @@ const topology = parseTopology(
       { name: 'far', group: 'eu', backend: 'http://10.0.0.9:80', backendTimeout: 'long' },
     ],
     requests: { idleTimeoutMs: 1234 },
+    dnsCacheTtlMs: 0,
   },
   'unit',
 );
@@ -36,6 +37,7 @@ test('every derived config is valid for its component, with schema defaults fill
     const connector = ConnectorConfig.parse(config);
     assert.equal(connector.drainGraceMs, 30_000);
     assert.equal(connector.dialTimeoutMs, 5000);
+    assert.equal(connector.dnsCacheTtlMs, 0, "the topology's name cache setting reaches every connector");
   }
 });
 

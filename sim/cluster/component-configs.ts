@@ -114,6 +114,7 @@ export function connectorConfigs(
         group: group.name,
         slots: group.slots,
         configRefreshMs: topology.configRefreshMs,
+        dnsCacheTtlMs: topology.dnsCacheTtlMs,
         relays,
         faultProxy: topology.linkFaults,
         token: connectorToken,

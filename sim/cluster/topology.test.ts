@@ -50,11 +50,13 @@ test('an unreadable or non-YAML file gives a clear error', async () => {
   await assert.rejects(loadTopologyFile('/nonexistent/topology.yaml'), /cannot read topology .*ENOENT/);
 });
 
-test('fidelity settings: failover mode appproxy, a 2-minute configuration pull and no distance by default; a site must be a group', () => {
+test('fidelity settings: failover mode appproxy, a 2-minute configuration pull, a 30 s name cache and no distance by default; a site must be a group', () => {
   const base = { groups: [{ name: 'default' }], apps: [{ name: 'echo', group: 'default' }] };
   const topology = parseTopology(base, 'test');
   assert.equal(topology.failover.mode, 'appproxy');
   assert.equal(topology.configRefreshMs, 120_000);
+  assert.equal(topology.dnsCacheTtlMs, 30_000);
+  assert.throws(() => parseTopology({ ...base, dnsCacheTtlMs: -1 }, 'test'), /dnsCacheTtlMs/);
   assert.deepEqual(topology.network, { sites: {} });
   assert.throws(() => parseTopology({ ...base, network: { sites: { eu: { rttMs: 10 } } } }, 'test'), /network\.sites\.eu: no group "eu"/);
   assert.throws(() => parseTopology({ ...base, failover: { mode: 'kind' } }, 'test'), /failover\.mode/);

@@ -97,6 +97,8 @@ export const Topology = z
     network: z.strictObject({ users: Hop.optional(), sites: z.record(Name, Hop).default({}), backends: Hop.optional() }).default({ sites: {} }),
     /** How often connectors pull their configuration (group, apps); App Proxy documents "every few minutes". */
     configRefreshMs: z.number().int().positive().default(120_000),
+    /** Connectors keep a backend name's answer this long before a background refresh (our choice); 0: resolve per connection. */
+    dnsCacheTtlMs: z.number().int().min(0).default(30_000),
     /**
      * Route each connector's relay links through its in-process fault proxy, so partition, latency,
      * bandwidth and reset faults can act on them (default). `false`: connectors dial the relays

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { ClientHttp2Stream } from 'node:http2';
+import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -23,6 +24,8 @@ export class BackendCallError extends SimError<ConnectorFailureCode> {
 export interface BackendCallContext {
   readonly link: RelayLink;
   readonly agent: http.Agent;
+  /** Name resolution for connections outside the pool (backend WebSockets); absent: getaddrinfo. */
+  readonly lookup?: LookupFunction | undefined;
   readonly metrics: ConnectorMetrics;
   readonly cancellation: Cancellation;
   /** The capacity model's virtual CPUs; absent: as fast as this machine. */

@@ -15,6 +15,8 @@ export const ConnectorConfig = z.object({
   capacity: CapacityModel.optional(),
   /** How often it pulls its configuration (its group and apps) from each relay; App Proxy: every few minutes. */
   configRefreshMs: z.number().int().positive().default(120_000),
+  /** How long a backend name's answer is used before a background refresh; 0: no cache, getaddrinfo per new connection. */
+  dnsCacheTtlMs: z.number().int().min(0).default(30_000),
   version: z.string().default('0.1.0'),
   /** The relays' connector endpoints, e.g. http://127.0.0.1:8081. The connector dials every one. */
   relays: z.array(z.object({ id: z.string(), url: z.url() })).min(1),

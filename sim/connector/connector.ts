@@ -12,7 +12,7 @@ import { RelayLink, type LinkEvents } from './relay-link.ts';
 import { CertificateKeeper } from './certificate-keeper.ts';
 import { RelayDialer } from './relay-dialer.ts';
 import { ConnectorSlots } from './connector-slots.ts';
-import { modelledCpus, type VirtualCpus } from './virtual-cpus.ts';
+import { modelledCpus } from './virtual-cpus.ts';
 import { Cancellation } from './cancellation.ts';
 import { DnsCache } from './dns-cache.ts';
 
@@ -50,16 +50,14 @@ export class Connector {
   #certificates: CertificateKeeper | undefined;
   readonly #events: LinkEvents;
   readonly #faults: LinkFaults;
-  /** The group's capacity model, when it has one. */
-  readonly #cpus: VirtualCpus | undefined;
-  /** Dials backends through the connector↔backend distance proxy; absent when the topology sets none. */
-  readonly #route: ((url: URL) => Promise<URL>) | undefined;
+  /** What every backend call shares: the pool, name cache, distance route and capacity model. */
+  readonly #backendCalls: Omit<BackendCallContext, 'link' | 'cancellation'>;
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
   readonly #agent: http.Agent;
-  /** Backend names, resolved when the relay names the apps rather than on each new connection. */
-  readonly #dns = new DnsCache();
+  /** Backend names, resolved when the relay names the apps rather than on each new connection; absent at TTL 0. */
+  readonly #dns: DnsCache | undefined;
   readonly #ops: OpsServer;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
@@ -71,12 +69,19 @@ export class Connector {
     this.#config = config;
     this.#log = log;
     this.#faults = new LinkFaults(config.network);
-    this.#route = config.network.backends ? (url) => this.#faults.backendRoute(url) : undefined;
     this.metrics = new ConnectorMetrics(() => this.#links);
-    this.#cpus = config.capacity && modelledCpus(config.capacity, this.metrics, log);
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
+    this.#dns = config.dnsCacheTtlMs > 0 ? new DnsCache({ ttlMs: config.dnsCacheTtlMs }) : undefined;
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo', lookup: this.#dns.lookup });
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo', lookup: this.#dns?.lookup });
+    this.#backendCalls = {
+      agent: this.#agent,
+      lookup: this.#dns?.lookup,
+      metrics: this.metrics,
+      // Through the connector↔backend distance proxy when the topology sets one; the group's capacity model when it has one.
+      route: config.network.backends ? (url) => this.#faults.backendRoute(url) : undefined,
+      cpu: config.capacity && modelledCpus(config.capacity, this.metrics, log),
+    };
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#events = {
       dispatch: (link, message) => this.#serve(link, message),
@@ -86,7 +91,7 @@ export class Connector {
         if (this.#retiring.has(link)) this.#closeRetired(link);
       },
       registered: (link) => {
-        for (const app of link.apps.values()) this.#dns.warm(new URL(app.internalUrl).hostname);
+        for (const app of link.apps.values()) this.#dns?.warm(new URL(app.internalUrl).hostname);
         this.#markReady();
         const replaced = this.#replaces.get(link);
         if (replaced) this.#retire(replaced, link);
@@ -224,7 +229,7 @@ export class Connector {
     const cancellation = new Cancellation();
     this.#active.set(message.id, { link, kind: message.kind, cancellation });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { link, agent: this.#agent, metrics: this.metrics, cancellation, route: this.#route, cpu: this.#cpus };
+    const ctx: BackendCallContext = { ...this.#backendCalls, link, cancellation };
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

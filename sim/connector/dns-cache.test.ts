@@ -59,6 +59,23 @@ test('an answer older than the TTL is served while a refresh runs; a failed refr
   assert.equal(calls.length, 3);
 });
 
+test('lookups that miss while a resolution is under way share it; a failure reaches each of them once', async () => {
+  const { calls, resolve } = resolver([[V4], Object.assign(new Error('getaddrinfo EAI_AGAIN other'), { code: 'EAI_AGAIN' })]);
+  const cache = new DnsCache({ resolve });
+  cache.warm('backend');
+  const answers = await Promise.all([lookup(cache, 'backend'), lookup(cache, 'backend'), lookup(cache, 'backend')]);
+  assert.deepEqual(
+    answers.map((a) => a.address),
+    ['10.0.0.7', '10.0.0.7', '10.0.0.7'],
+  );
+  const failures = await Promise.allSettled([lookup(cache, 'other'), lookup(cache, 'other')]);
+  assert.deepEqual(
+    failures.map((f) => f.status),
+    ['rejected', 'rejected'],
+  );
+  assert.deepEqual(calls, ['backend', 'other'], 'one resolution per name, not one per lookup');
+});
+
 test('addresses are never resolved; a family the answer lacks is ENOTFOUND', async () => {
   const { calls, resolve } = resolver([[V4]]);
   const cache = new DnsCache({ resolve });

@@ -23,6 +23,8 @@ const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all
  */
 export class DnsCache {
   readonly #entries = new Map<string, Entry>();
+  /** Resolutions under way, shared: a burst of new connections to one name asks DNS once. */
+  readonly #pending = new Map<string, Promise<dns.LookupAddress[]>>();
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #resolve: Resolve;
@@ -52,10 +54,18 @@ export class DnsCache {
     );
   };
 
-  async #fetch(hostname: string): Promise<dns.LookupAddress[]> {
-    const addresses = await this.#resolve(hostname);
-    this.#entries.set(hostname, { addresses, resolvedAt: this.#now(), refreshing: false });
-    return addresses;
+  #fetch(hostname: string): Promise<dns.LookupAddress[]> {
+    let pending = this.#pending.get(hostname);
+    if (!pending) {
+      pending = this.#resolve(hostname)
+        .then((addresses) => {
+          this.#entries.set(hostname, { addresses, resolvedAt: this.#now(), refreshing: false });
+          return addresses;
+        })
+        .finally(() => this.#pending.delete(hostname));
+      this.#pending.set(hostname, pending);
+    }
+    return pending;
   }
 
   #refresh(hostname: string, entry: Entry): void {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { Backoff, type BackoffSettings } from '../../sim/common/backoff.ts';
+import { DnsCache } from '../../sim/common/dns-cache.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { SessionRecord, WsDriverOptions, WsDriverReport } from './ws-session-types.ts';
 
@@ -37,6 +38,8 @@ export class WsSessionDriver {
   readonly #options: WsDriverOptions;
   readonly #sessions: DriverSession[] = [];
   readonly #rampTimers: NodeJS.Timeout[] = [];
+  /** Thousands of sessions to one host name: resolved once, not per handshake. */
+  readonly #dns = new DnsCache();
   #stopping = false;
   /** Messages start once the ramp is done, so the ramp's handshakes do not colour the RTT. */
   #sendingFrom = 0;
@@ -151,6 +154,7 @@ export class WsSessionDriver {
     const ws = new WebSocket(urls[this.#connections++ % urls.length]!, {
       headers: this.#options.host ? { host: this.#options.host } : {},
       perMessageDeflate: false,
+      lookup: this.#dns.lookup,
       ...(this.#options.ca ? { ca: this.#options.ca } : {}),
     });
     session.ws = ws;

@@ -1,4 +1,5 @@
 import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { DnsCache } from '../../sim/common/dns-cache.ts';
 
 /** Where the load goes: the relay's public origin, and the Host header for each app. */
 export interface LoadTarget {
@@ -28,6 +29,8 @@ export class LoadClient {
   readonly #target: LoadTarget;
   readonly #connections: number;
   readonly #pools = new Map<string, Pool>();
+  /** The relay's name, resolved once for all connections rather than per connection. */
+  readonly #dns = new DnsCache();
   #nextInstance = 0;
 
   constructor(target: LoadTarget, connections: number) {
@@ -51,7 +54,7 @@ export class LoadClient {
 
   #pool(): Pool {
     const instances = this.#target.instances?.length ? this.#target.instances : [this.#target.origin];
-    const connector = buildConnector(this.#target.ca ? { ca: this.#target.ca } : {});
+    const connector = buildConnector({ lookup: this.#dns.lookup, ...(this.#target.ca && { ca: this.#target.ca }) });
     return new Pool(this.#target.origin.origin, {
       connections: this.#connections,
       pipelining: 1,

@@ -14,7 +14,7 @@ import { RelayDialer } from './relay-dialer.ts';
 import { ConnectorSlots } from './connector-slots.ts';
 import { modelledCpus } from './virtual-cpus.ts';
 import { Cancellation } from './cancellation.ts';
-import { DnsCache } from './dns-cache.ts';
+import { DnsCache } from '../common/dns-cache.ts';
 
 interface ActiveWork {
   readonly link: RelayLink;

@@ -12,14 +12,15 @@ interface Entry {
 const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true });
 
 /**
- * Backend names resolved once and kept, as the connector's host would: App Proxy's connector runs
- * on Windows Server, whose DNS Client service caches answers, whereas Node asks getaddrinfo on
- * every new connection, on a 4-thread pool. In the container stack podman's DNS server sometimes
- * stops answering a container (a stalled connector's own lookup of `backend` hung over 25 s), and
- * every new backend connection queued behind it: requests stalled from 5 s to the whole run.
- * So names are resolved when the relay names the apps (`warm`), answered from here after, and
- * refreshed in the background once older than `ttlMs`; a failed refresh keeps the last answer.
- * Address literals never get here (Node connects to them without a lookup).
+ * Host names resolved once and kept, as an operating system's resolver cache would (App Proxy's
+ * connector runs on Windows Server, whose DNS Client service caches answers), whereas Node asks
+ * getaddrinfo on every new connection, on a 4-thread pool. In the container stack podman's DNS
+ * server sometimes stops answering a container (a stalled connector's own lookup of `backend` hung
+ * over 25 s), and every new connection queued behind it: requests stalled from 5 s to the whole
+ * run. So names are resolved ahead (`warm`) or at their first connection, answered from here
+ * after, and refreshed in the background once older than `ttlMs`; a failed refresh keeps the last
+ * answer. Used by the connector (backend names) and the load rig (the relay's name). Address
+ * literals never get here (Node connects to them without a lookup).
  */
 export class DnsCache {
   readonly #entries = new Map<string, Entry>();

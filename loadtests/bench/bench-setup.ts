@@ -35,13 +35,26 @@ export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off
   return cluster;
 }
 
-/** One hop of the naive baseline (naive-proxy.ts) in its own process, forwarding to `upstream`. */
-export async function startNaiveProxy(upstream: string): Promise<{ origin: string; pid: number; stop: () => void }> {
-  const child = fork(fileURLToPath(new URL('./naive-proxy.ts', import.meta.url)), [upstream], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-  });
+/** A benchmark baseline script of this folder in its own process; resolves once it says `{ port }`. */
+async function startBaseline(script: string, args: string[]): Promise<{ origin: string; pid: number; stop: () => void }> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: ['--import', import.meta.resolve('tsx')] });
   const [message] = (await once(child, 'message')) as [{ port: number }];
   return { origin: `http://127.0.0.1:${message.port}`, pid: child.pid!, stop: () => child.kill() };
+}
+
+/** One hop of the naive baseline (naive-proxy.ts) in its own process, forwarding to `upstream`. */
+export function startNaiveProxy(upstream: string): Promise<{ origin: string; pid: number; stop: () => void }> {
+  return startBaseline('./naive-proxy.ts', [upstream]);
+}
+
+/** The minimal relay (minimal-relay.ts): its edge and its far end, dialled out to the edge, in two processes. */
+export async function startMinimalRelay(backend: string): Promise<{ origin: string; pids: number[]; stop: () => void }> {
+  const edge = await startBaseline('./minimal-relay.ts', ['edge']);
+  const far = await startBaseline('./minimal-relay.ts', ['far', edge.origin.replace(/^http/, 'ws'), backend]).catch((err: unknown) => {
+    edge.stop();
+    throw err;
+  });
+  return { origin: edge.origin, pids: [edge.pid, far.pid], stop: () => (far.stop(), edge.stop()) };
 }
 
 /** One closed-loop autocannon measurement. */

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { cpuMicros } from './process-cpu.ts';
+import { scrape } from '../run/prom-text.ts';
 import { SimCluster } from '../../sim/cluster/sim-cluster.ts';
 import { parseTopology } from '../../sim/cluster/topology.ts';
 
@@ -100,4 +101,27 @@ export async function measureClosedLoop(
   };
   process.stderr.write(`    ${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms\n`);
   return figures;
+}
+
+/** Garbage-collection pauses of processes, from their /metrics (prom-client's nodejs_gc_duration_seconds). */
+export interface GcPauses {
+  readonly count: number;
+  readonly seconds: number;
+  /** Pauses over 1 ms (the histogram's first bucket bound): the ones that can show in a sub-ms RTT's tail. */
+  readonly over1ms: number;
+}
+
+/** Sums GC pauses so far over every kind and every process in `metricsUrls`; subtract two to get a window. */
+export async function gcPauses(metricsUrls: readonly string[]): Promise<GcPauses> {
+  let count = 0;
+  let seconds = 0;
+  let upTo1ms = 0;
+  for (const url of metricsUrls) {
+    for (const s of await scrape(url)) {
+      if (s.name === 'nodejs_gc_duration_seconds_count') count += s.value;
+      else if (s.name === 'nodejs_gc_duration_seconds_sum') seconds += s.value;
+      else if (s.name === 'nodejs_gc_duration_seconds_bucket' && s.labels['le'] === '0.001') upTo1ms += s.value;
+    }
+  }
+  return { count, seconds, over1ms: count - upTo1ms };
 }

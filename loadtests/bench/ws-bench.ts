@@ -7,6 +7,9 @@
  *      alternating rounds (default 3); each round's p50 and p99 ratios (relay / direct, naive /
  *      direct, relay / naive), and their medians over rounds, because one round's p99 on a shared
  *      2-core machine swings by several times;
+ *      With each RTT figure, the GC pauses of the sim's processes on that path over the same window
+ *      (from their /metrics; the naive proxies have none): if pauses stall less than 1 % of the
+ *      window, GC alone cannot make the p99;
  *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
  *      many were held and the RSS per session summed over relay and connector.
  * Writes results/ws-bench-<timestamp>.json. Compare the ratios; the machine is shared and noisy.
@@ -15,7 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rssBytes } from '../../sim/common/rss.ts';
-import { median, positiveIntegers, startBenchSim, startNaiveProxy } from './bench-setup.ts';
+import { gcPauses, median, positiveIntegers, startBenchSim, startNaiveProxy, type GcPauses } from './bench-setup.ts';
 import { WsSessionDriver, type WsDriverReport } from '../drivers/ws-session-driver.ts';
 
 const { values } = parseArgs({
@@ -39,8 +42,13 @@ const {
 const reconnect = { initialMs: 200, maxMs: 2000, resetAfterMs: 10_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface RttFigures extends WsDriverReport {
+  /** GC pauses of the path's sim processes over the measured window; null where they have no /metrics. */
+  readonly gc: (GcPauses & { readonly stalledShare: number }) | null;
+}
+
 /** Opens `count` sessions, warms up, then measures RTT for `durationS` seconds of 1 message/s each. */
-async function measureRtt(name: string, url: string, host: string | undefined): Promise<WsDriverReport> {
+async function measureRtt(name: string, url: string, host: string | undefined, metricsUrls: readonly string[]): Promise<RttFigures> {
   process.stderr.write(`  ${name}: ${sessions} sessions x 1 msg/s, 3 s warm-up + ${durationS} s\n`);
   const warm = new WsSessionDriver({ url, host, sessions, rampPerSecond: 1000, messagesPerSecond: 1, messageBytes: 64, reconnect });
   warm.start();
@@ -50,10 +58,23 @@ async function measureRtt(name: string, url: string, host: string | undefined): 
   const driver = new WsSessionDriver({ url, host, sessions, rampPerSecond: 1000, messagesPerSecond: 1, messageBytes: 64, reconnect });
   driver.start();
   await driver.waitForOpen(sessions, 60_000);
+  const gcBefore = metricsUrls.length > 0 ? await gcPauses(metricsUrls) : null;
+  const windowStarted = performance.now();
   await sleep(durationS * 1000 + 1000);
+  const gcAfter = gcBefore && (await gcPauses(metricsUrls));
+  const windowSeconds = (performance.now() - windowStarted) / 1000;
   const report = await driver.stop();
-  process.stderr.write(`    rtt p50 ${report.rttMs.p50} ms, p99 ${report.rttMs.p99} ms, dropped ${report.dropped}\n`);
-  return report;
+  const gc = gcBefore && gcAfter && windowPauses(gcBefore, gcAfter, windowSeconds);
+  const gcText = gc
+    ? `; GC ${gc.count} pauses, ${(gc.seconds * 1000).toFixed(1)} ms (${(gc.stalledShare * 100).toFixed(2)} % of the window), ${gc.over1ms} over 1 ms`
+    : '';
+  process.stderr.write(`    rtt p50 ${report.rttMs.p50} ms, p99 ${report.rttMs.p99} ms, dropped ${report.dropped}${gcText}\n`);
+  return { ...report, gc };
+}
+
+function windowPauses(before: GcPauses, after: GcPauses, windowSeconds: number): GcPauses & { stalledShare: number } {
+  const seconds = after.seconds - before.seconds;
+  return { count: after.count - before.count, seconds, over1ms: after.over1ms - before.over1ms, stalledShare: Number((seconds / windowSeconds).toFixed(5)) };
 }
 
 if (!['on', 'off'].includes(values['link-faults'])) {
@@ -73,19 +94,19 @@ const hop2 = await startNaiveProxy(backendOrigin);
 const hop1 = await startNaiveProxy(hop2.origin);
 try {
   const targets = [
-    { side: 'direct', url: `${backendOrigin.replace(/^http/, 'ws')}/ws/echo`, host: undefined },
-    { side: 'naive', url: `${hop1.origin.replace(/^http/, 'ws')}/ws/echo`, host: undefined },
-    { side: 'relay', url: relayWs, host },
+    { side: 'direct', url: `${backendOrigin.replace(/^http/, 'ws')}/ws/echo`, host: undefined, metrics: [view.backends[0]!.metricsUrl] },
+    { side: 'naive', url: `${hop1.origin.replace(/^http/, 'ws')}/ws/echo`, host: undefined, metrics: [] },
+    { side: 'relay', url: relayWs, host, metrics: [relay.metricsUrl, connector.metricsUrl, view.backends[0]!.metricsUrl] },
   ] as const;
   type Side = (typeof targets)[number]['side'];
-  const perRound: Record<Side, WsDriverReport>[] = [];
+  const perRound: Record<Side, RttFigures>[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const measured = {} as Record<Side, WsDriverReport>;
-    for (const t of targets) measured[t.side] = await measureRtt(`${t.side} (round ${round} of ${rounds})`, t.url, t.host);
+    const measured = {} as Record<Side, RttFigures>;
+    for (const t of targets) measured[t.side] = await measureRtt(`${t.side} (round ${round} of ${rounds})`, t.url, t.host, t.metrics);
     perRound.push(measured);
   }
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-  const ratiosOf = (r: Record<Side, WsDriverReport>, a: Side, b: Side) => ({
+  const ratiosOf = (r: Record<Side, RttFigures>, a: Side, b: Side) => ({
     p50: ratio(r[a].rttMs.p50, r[b].rttMs.p50),
     p99: ratio(r[a].rttMs.p99, r[b].rttMs.p99),
   });
@@ -131,6 +152,8 @@ try {
       relay: relayed.rttMs,
       medianRatio: medianRatios,
       rounds: perRound.map((r, i) => ({ direct: r.direct.rttMs, naive: r.naive.rttMs, relay: r.relay.rttMs, ratio: roundRatios[i] })),
+      // GC pauses over each round's window: direct counts the backend; relay counts relay, connector and backend.
+      gc: perRound.map((r) => ({ direct: r.direct.gc, relay: r.relay.gc })),
     },
     dropped: { direct: direct.dropped, naive: naive.dropped, relay: relayed.dropped },
     capacity: {
@@ -156,6 +179,8 @@ try {
     const perRoundText = roundRatios.map((r, i) => `round ${i + 1} p50 ${r[key].p50}x p99 ${r[key].p99}x`).join('; ');
     console.log(`  ${key}: ${perRoundText}; median p50 ${medianRatios[key].p50}x, p99 ${medianRatios[key].p99}x`);
   }
+  const gcText = (gc: RttFigures['gc']) => (gc ? `${gc.count} pauses, ${(gc.seconds * 1000).toFixed(1)} ms, ${(gc.stalledShare * 100).toFixed(2)} %` : '-');
+  perRound.forEach((r, i) => console.log(`  GC in round ${i + 1}'s window: relay path ${gcText(r.relay.gc)}; direct (backend) ${gcText(r.direct.gc)}`));
   console.log(`sessions held: ${held} of ${maxSessions}; RSS per session (relay + connector): ${report.capacity.rssPerSessionKiB} KiB`);
   console.log(`written to ${file}`);
 } finally {

@@ -7,8 +7,8 @@
  *      alternating rounds (default 3); each round's p50 and p99 ratios (relay / direct, naive /
  *      direct, relay / naive), and their medians over rounds, because one round's p99 on a shared
  *      2-core machine swings by several times;
- *      With each RTT figure, the GC pauses of the sim's processes on that path over the same window
- *      (from their /metrics; the naive proxies have none): if pauses stall less than 1 % of the
+ *      with each RTT figure, the GC pauses of the sim's processes on that path over the same window
+ *      (from their /metrics, summed over them; the naive proxies have none): if pauses stall less than 1 % of the
  *      window, GC alone cannot make the p99;
  *   2. capacity: open idle sessions through the relay up to --max (default 10,000) and report how
  *      many were held and the RSS per session summed over relay and connector.

@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { cpuMicros } from './process-cpu.ts';
 import { scrape } from '../run/prom-text.ts';
@@ -36,10 +35,29 @@ export async function startBenchSim(connectors: number, tls: 'on' | 'off' = 'off
   return cluster;
 }
 
-/** A benchmark baseline script of this folder in its own process; resolves once it says `{ port }`. */
+const BASELINE_READY_MS = 30_000;
+
+/**
+ * A benchmark baseline script of this folder in its own process; resolves once it says `{ port }`,
+ * rejects if it exits first or stays silent for BASELINE_READY_MS.
+ */
 async function startBaseline(script: string, args: string[]): Promise<{ origin: string; pid: number; stop: () => void }> {
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: ['--import', import.meta.resolve('tsx')] });
-  const [message] = (await once(child, 'message')) as [{ port: number }];
+  const message = await new Promise<{ port: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${script} ${args.join(' ')} was not ready within ${BASELINE_READY_MS} ms`));
+    }, BASELINE_READY_MS);
+    child.once('message', (ready: { port: number }) => {
+      clearTimeout(timer);
+      resolve(ready);
+    });
+    // After `message` this is the normal end of the process: rejecting a settled promise does nothing.
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} ${args.join(' ')} exited (${code}) before it was ready`));
+    });
+  });
   return { origin: `http://127.0.0.1:${message.port}`, pid: child.pid!, stop: () => child.kill() };
 }
 
@@ -55,7 +73,11 @@ export async function startMinimalRelay(backend: string): Promise<{ origin: stri
     edge.stop();
     throw err;
   });
-  return { origin: edge.origin, pids: [edge.pid, far.pid], stop: () => (far.stop(), edge.stop()) };
+  const stop = () => {
+    far.stop();
+    edge.stop();
+  };
+  return { origin: edge.origin, pids: [edge.pid, far.pid], stop };
 }
 
 /** One closed-loop autocannon measurement. */

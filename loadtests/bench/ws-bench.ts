@@ -61,10 +61,8 @@ async function measureRtt(name: string, url: string, host: string | undefined, m
   const gcBefore = metricsUrls.length > 0 ? await gcPauses(metricsUrls) : null;
   const windowStarted = performance.now();
   await sleep(durationS * 1000 + 1000);
-  const gcAfter = gcBefore && (await gcPauses(metricsUrls));
-  const windowSeconds = (performance.now() - windowStarted) / 1000;
+  const gc = gcBefore && windowPauses(gcBefore, await gcPauses(metricsUrls), (performance.now() - windowStarted) / 1000);
   const report = await driver.stop();
-  const gc = gcBefore && gcAfter && windowPauses(gcBefore, gcAfter, windowSeconds);
   const gcText = gc
     ? `; GC ${gc.count} pauses, ${(gc.seconds * 1000).toFixed(1)} ms (${(gc.stalledShare * 100).toFixed(2)} % of the window), ${gc.over1ms} over 1 ms`
     : '';

@@ -6,7 +6,6 @@ type Resolve = (hostname: string) => Promise<dns.LookupAddress[]>;
 interface Entry {
   addresses: dns.LookupAddress[];
   resolvedAt: number;
-  refreshing: boolean;
 }
 
 const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true });
@@ -46,7 +45,7 @@ export class DnsCache {
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     const entry = this.#entries.get(hostname);
     if (entry) {
-      if (this.#now() - entry.resolvedAt >= this.#ttlMs && !entry.refreshing) this.#refresh(hostname, entry);
+      if (this.#now() - entry.resolvedAt >= this.#ttlMs && !this.#pending.has(hostname)) this.#refresh(hostname, entry);
       return answer(entry.addresses, options, callback);
     }
     this.#fetch(hostname).then(
@@ -60,7 +59,7 @@ export class DnsCache {
     if (!pending) {
       pending = this.#resolve(hostname)
         .then((addresses) => {
-          this.#entries.set(hostname, { addresses, resolvedAt: this.#now(), refreshing: false });
+          this.#entries.set(hostname, { addresses, resolvedAt: this.#now() });
           return addresses;
         })
         .finally(() => this.#pending.delete(hostname));
@@ -69,12 +68,9 @@ export class DnsCache {
     return pending;
   }
 
+  /** A failed refresh keeps serving the last answer, and tries again only after another `ttlMs`. */
   #refresh(hostname: string, entry: Entry): void {
-    entry.refreshing = true;
-    this.#fetch(hostname).catch(() => {
-      entry.refreshing = false; // keep serving the last answer; try again on a later connection
-      entry.resolvedAt = this.#now();
-    });
+    this.#fetch(hostname).catch(() => (entry.resolvedAt = this.#now()));
   }
 }
 

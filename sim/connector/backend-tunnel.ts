@@ -33,7 +33,7 @@ export async function openBackendTunnel(
     autoPong: false,
     maxPayload: settings.maxMessageBytes,
     handshakeTimeout: app.backendTimeoutMs,
-    ...(ctx.lookup && { lookup: ctx.lookup }),
+    lookup: ctx.lookup,
   });
   let upgradeHead: string[] = [];
   return new Promise((resolve, reject) => {

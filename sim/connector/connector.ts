@@ -55,7 +55,6 @@ export class Connector {
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
-  readonly #agent: http.Agent;
   /** Backend names, resolved when the relay names the apps rather than on each new connection; absent at TTL 0. */
   readonly #dns: DnsCache | undefined;
   readonly #ops: OpsServer;
@@ -73,9 +72,8 @@ export class Connector {
     this.#slots = new ConnectorSlots(config.slots, { inUse: this.metrics.inflight, peak: this.metrics.inflightPeak });
     this.#dns = config.dnsCacheTtlMs > 0 ? new DnsCache({ ttlMs: config.dnsCacheTtlMs }) : undefined;
     // One pooled socket per slot; LIFO keeps the warmest sockets busy and lets idle ones expire.
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo', lookup: this.#dns?.lookup });
     this.#backendCalls = {
-      agent: this.#agent,
+      agent: new http.Agent({ keepAlive: true, maxSockets: config.slots, scheduling: 'lifo', lookup: this.#dns?.lookup }),
       lookup: this.#dns?.lookup,
       metrics: this.metrics,
       // Through the connector↔backend distance proxy when the topology sets one; the group's capacity model when it has one.
@@ -214,7 +212,7 @@ export class Connector {
     this.#certificates?.close();
     for (const link of this.#links) void link.close();
     for (const request of this.#active.values()) request.cancellation.cancel();
-    this.#agent.destroy();
+    this.#backendCalls.agent.destroy();
   }
 
   #serve(link: RelayLink, message: DispatchMessage): void {

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { deterministicChunks, deterministicSha256 } from '../../sim/backend/deterministic-bytes.ts';
 import type { Outcome } from '../drivers/open-model.ts';
 import type { ExtraHeaders, ScenarioSpec } from '../profiles/profile.ts';
+import { getSender } from './get-exchange.ts';
 import { transportErrorCode, type LoadClient, type LoadTarget } from './load-client.ts';
 
 export { LoadClient, type LoadTarget } from './load-client.ts';
@@ -27,7 +28,7 @@ export function httpSender(scenario: HttpScenario, target: LoadTarget, client: L
   const pick = (sizes: readonly number[]) => sizes[Math.floor(Math.random() * sizes.length)]!;
   switch (scenario.kind) {
     case 'get':
-      return () => exchange(pool, { method: 'GET', path: scenario.path, host, extra }, undefined, drain);
+      return getSender(pool, scenario.path, { ...Object.fromEntries(extra ?? []), host });
     case 'post-stream':
       return () => {
         const size = pick(scenario.sizes);
@@ -61,12 +62,6 @@ function expectedSha(size: number): string {
   let sha = shaCache.get(size);
   if (!sha) shaCache.set(size, (sha = deterministicSha256(size)));
   return sha;
-}
-
-async function drain(res: ResponseBody): Promise<Partial<Outcome>> {
-  let bytes = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) bytes += chunk.length;
-  return { bytes };
 }
 
 async function collectText(res: ResponseBody): Promise<string> {

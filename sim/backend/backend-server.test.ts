@@ -16,15 +16,24 @@ test('each answered request is counted by route and code; a client that leaves a
   const server = new BackendServer({ id: 'b1', host: '127.0.0.1', port: 0 }, createProcessLogger('backend-test', 'silent'));
   const port = await server.start();
   try {
-    const echo = await fetch(`http://127.0.0.1:${port}/echo?x=1`);
+    // node:http without keep-alive (agent: false) throughout: no client timers outlive a request to blur the count below.
+    const echo = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get(`http://127.0.0.1:${port}/echo?x=1`, { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
     assert.equal(echo.status, 200);
-    assert.deepEqual(((await echo.json()) as { path: string; query: unknown }).query, { x: '1' });
+    assert.deepEqual((JSON.parse(echo.body) as { query: unknown }).query, { x: '1' });
     await sleep(20); // the count is taken when the response closes
     assert.equal(await counted(server, '/echo', '200'), 1);
 
     // /delay waits on its signal: the client leaving must end the wait, not leave a 60 s timer behind.
     const before = timers();
-    const req = http.get(`http://127.0.0.1:${port}/delay/60000`);
+    const req = http.get(`http://127.0.0.1:${port}/delay/60000`, { agent: false });
     req.on('error', () => undefined);
     for (let i = 0; i < 50 && timers() === before; i++) await sleep(10);
     assert.equal(timers(), before + 1, 'the delay is waiting');

@@ -28,7 +28,8 @@ test('each answered request is counted by route and code; a client that leaves a
     });
     assert.equal(echo.status, 200);
     assert.deepEqual((JSON.parse(echo.body) as { query: unknown }).query, { x: '1' });
-    await sleep(20); // the count is taken when the response closes
+    // Counted when the response closes, just after the client has it all.
+    for (let i = 0; i < 50 && (await counted(server, '/echo', '200')) === 0; i++) await sleep(10);
     assert.equal(await counted(server, '/echo', '200'), 1);
 
     // /delay waits on its signal: the client leaving must end the wait, not leave a 60 s timer behind.

@@ -47,13 +47,13 @@ class RequestContext implements RouteContext {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      this.clientLeft();
+      this.abortIfClientLeft();
     }
     return this.#controller.signal;
   }
 
   /** Aborts the signal, if one was made, when the client went away before the response finished. */
-  clientLeft(): void {
+  abortIfClientLeft(): void {
     if (this.res.closed && !this.res.writableFinished) this.#controller?.abort();
   }
 }
@@ -120,7 +120,7 @@ export class BackendServer {
     const [route, param] = match;
     const ctx = new RequestContext(req, res, url, param);
     res.once('close', () => {
-      ctx.clientLeft();
+      ctx.abortIfClientLeft();
       this.metrics.requests.inc({ route: route.template, code: String(res.statusCode) });
     });
     Promise.resolve()

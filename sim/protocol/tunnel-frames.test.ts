@@ -17,7 +17,7 @@ test('frames survive any chunking, in order, byte-identical', () => {
     ...encodeTunnelFrame(TunnelFrameKind.ping, Buffer.alloc(0)),
     ...encodeTunnelFrame(TunnelFrameKind.close, encodeClose(4001, 'bye')),
   ]);
-  for (const chunkSize of [1, 3, 5, 4096, wire.length]) {
+  for (const chunkSize of [1, 3, 5, 7, 13, 4096, wire.length]) {
     const frames = decodeAll(wire, chunkSize);
     assert.deepEqual(
       frames.map((f) => f.kind),
@@ -37,4 +37,15 @@ test('a close without a status code round-trips as undefined', () => {
 test('unknown kinds and oversized frames are rejected', () => {
   assert.throws(() => decodeAll(Buffer.from([9, 0, 0, 0, 0]), 5), TunnelFrameError);
   assert.throws(() => decodeAll(Buffer.concat(encodeTunnelFrame(TunnelFrameKind.binary, Buffer.alloc(11))), 100, 10), TunnelFrameError);
+});
+
+test('a bad header is rejected as soon as its five bytes are in, before any payload, however it was split', () => {
+  const whole = Buffer.concat(encodeTunnelFrame(TunnelFrameKind.text, Buffer.from('ok')));
+  for (const bad of [Buffer.from([9, 0, 0, 0, 1]), Buffer.from([TunnelFrameKind.binary, 0, 0, 4, 0])]) {
+    const decoder = new TunnelFrameDecoder(1000);
+    const seen: string[] = [];
+    decoder.push(Buffer.concat([whole, bad.subarray(0, 2)]), (f) => seen.push(f.payload.toString()));
+    assert.deepEqual(seen, ['ok'], 'the whole frame before it is delivered');
+    assert.throws(() => decoder.push(bad.subarray(2), () => undefined), TunnelFrameError);
+  }
 });

@@ -50,11 +50,21 @@ export function decodeClose(payload: Buffer): { code: number | undefined; reason
 /**
  * Reassembles frames from arbitrary stream chunks. Holds at most one frame in progress, which is
  * bounded by `maxPayload` (the session's maximum message size).
+ *
+ * Frames are cut straight from a chunk that holds them whole (the common case), so the decoder
+ * keeps nothing between messages. Why: it lives as long as its session, and whatever it keeps
+ * between messages outlives the next young GC. With 1,000 sessions at 1 message/s each (bench:ws's
+ * load), the array it kept per message was what the relay and the connector promoted most: each
+ * scavenge promoted 550-660 KB and paused 3.8-4.6 ms; cutting frames from the chunk, 3-4 KB and
+ * 1.5-1.9 ms (--trace-gc-nvp, steady state, two runs each).
  */
 export class TunnelFrameDecoder {
   readonly #maxPayload: number;
+  /** Chunks of the one frame in progress. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** Bytes of that frame, header included; 0 until its header has arrived. */
+  #needed = 0;
 
   constructor(maxPayload: number) {
     this.#maxPayload = maxPayload;
@@ -62,31 +72,41 @@ export class TunnelFrameDecoder {
 
   /** Feeds a chunk; calls `onFrame` for every frame it completes. Throws TunnelFrameError on bad input. */
   push(chunk: Buffer, onFrame: (frame: TunnelFrame) => void): void {
+    if (this.#pendingBytes === 0) return this.#cut(chunk, onFrame);
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    while (this.#pendingBytes >= HEADER_BYTES) {
-      const head = this.#peek(HEADER_BYTES);
-      const kind = head.readUInt8(0);
-      const length = head.readUInt32BE(1);
-      if (kind < TunnelFrameKind.text || kind > TunnelFrameKind.close) throw new TunnelFrameError(`unknown tunnel frame kind ${kind}`);
-      if (length > this.#maxPayload) throw new TunnelFrameError(`tunnel frame of ${length} bytes exceeds ${this.#maxPayload}`);
-      if (this.#pendingBytes < HEADER_BYTES + length) return;
-      const frame = this.#take(HEADER_BYTES + length);
-      onFrame({ kind: kind as TunnelFrameKind, payload: frame.subarray(HEADER_BYTES) });
+    if (this.#needed === 0 && this.#pendingBytes >= HEADER_BYTES)
+      this.#needed = HEADER_BYTES + this.#payloadLength(Buffer.concat(this.#pending, HEADER_BYTES), 0);
+    if (this.#needed === 0 || this.#pendingBytes < this.#needed) return;
+    const joined = Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#needed = 0;
+    this.#cut(joined, onFrame);
+  }
+
+  /** Calls `onFrame` for each whole frame in `data` and keeps what is left of it. */
+  #cut(data: Buffer, onFrame: (frame: TunnelFrame) => void): void {
+    let at = 0;
+    while (data.length - at >= HEADER_BYTES) {
+      const end = at + HEADER_BYTES + this.#payloadLength(data, at);
+      if (end > data.length) break;
+      onFrame({ kind: data[at] as TunnelFrameKind, payload: data.subarray(at + HEADER_BYTES, end) });
+      at = end;
     }
-  }
-
-  #peek(bytes: number): Buffer {
-    if (this.#pending[0]!.length < bytes) this.#pending = [Buffer.concat(this.#pending)];
-    return this.#pending[0]!;
-  }
-
-  #take(bytes: number): Buffer {
-    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
-    const frame = all.subarray(0, bytes);
-    const rest = all.subarray(bytes);
-    this.#pending = rest.length > 0 ? [rest] : [];
+    if (at === data.length) return;
+    const rest = data.subarray(at);
+    this.#pending.push(rest);
     this.#pendingBytes = rest.length;
-    return frame;
+    if (rest.length >= HEADER_BYTES) this.#needed = HEADER_BYTES + this.#payloadLength(rest, 0);
+  }
+
+  /** The payload length in the header at `at`, once its kind and length are checked. */
+  #payloadLength(data: Buffer, at: number): number {
+    const kind = data.readUInt8(at);
+    const length = data.readUInt32BE(at + 1);
+    if (kind < TunnelFrameKind.text || kind > TunnelFrameKind.close) throw new TunnelFrameError(`unknown tunnel frame kind ${kind}`);
+    if (length > this.#maxPayload) throw new TunnelFrameError(`tunnel frame of ${length} bytes exceeds ${this.#maxPayload}`);
+    return length;
   }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../common/logger.ts';
 import { OpsServer } from '../common/ops-server.ts';
 import type { DispatchMessage } from '../protocol/messages.ts';
-import type { BackendCallContext } from './backend-call.ts';
+import { requestCallContext, type SharedCallContext } from './backend-call.ts';
 import { runDispatch } from './run-dispatch.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import { ConnectorMetrics } from './connector-metrics.ts';
@@ -51,7 +51,7 @@ export class Connector {
   readonly #events: LinkEvents;
   readonly #faults: LinkFaults;
   /** What every backend call shares: the pool, name cache, distance route and capacity model. */
-  readonly #backendCalls: Omit<BackendCallContext, 'link' | 'cancellation'>;
+  readonly #backendCalls: SharedCallContext;
   readonly #active = new Map<string, ActiveWork>();
   /** Slots of the HTTP requests in `#active`, across all relays (tunnels take none and do not hold a drain up). */
   readonly #slots: ConnectorSlots;
@@ -227,7 +227,7 @@ export class Connector {
     const cancellation = new Cancellation();
     this.#active.set(message.id, { link, kind: message.kind, cancellation });
     link.send({ type: 'accept', id: message.id });
-    const ctx: BackendCallContext = { ...this.#backendCalls, link, cancellation };
+    const ctx = requestCallContext(this.#backendCalls, link, cancellation);
     void runDispatch(ctx, message, app, link.tunnelSettings, this.#log).then((code) => this.#done(message, code));
   }
 

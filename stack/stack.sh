@@ -69,6 +69,9 @@ case "$action" in
   up)
     say "building the image ($engine)"
     "${compose[@]}" build --quiet relay >&2 || "${compose[@]}" build relay >&2
+    # podman's Docker API files the build as docker.io/library/relay-sim; `podman kube play`
+    # (deploy/manifests/podman-play.yaml) runs localhost/relay-sim:latest and can pull nothing.
+    if [ "$engine" = podman ]; then podman tag relay-sim:latest localhost/relay-sim:latest; fi
     say "starting the stack"
     "${compose[@]}" up -d --no-build >&2
     started=$SECONDS

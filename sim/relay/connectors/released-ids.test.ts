@@ -22,6 +22,7 @@ test('never holds more than its capacity', () => {
   assert.equal(ids.size, 3);
   assert.equal(ids.has('a'), false, 'the oldest is dropped first');
   assert.equal(ids.has('d'), true);
+  assert.throws(() => new ReleasedIds(60_000, 0), RangeError, 'an empty store would have no slot to probe');
 });
 
 test('agrees with a plain map through growth, wrap-around, expiry and capacity eviction', () => {

@@ -25,6 +25,7 @@ export class ReleasedIds {
   #size = 0;
 
   constructor(ttlMs = 60_000, capacity = 100_000, now: () => number = Date.now) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ReleasedIds capacity must be a positive integer, got ${capacity}`);
     this.#ttlMs = ttlMs;
     this.#capacity = capacity;
     this.#now = now;

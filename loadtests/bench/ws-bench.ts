@@ -54,7 +54,9 @@ interface RttFigures extends WsDriverReport {
  * of 1 message/s each, on the same sessions, so the window holds the steady state alone. This bench
  * used to warm up on other sessions, close them and measure fresh ones from their start: its window
  * then also held the relay opening 1,000 sessions and tearing down the 1,000 before, and that set
- * the relay's p99 (one run: relay/direct p99 43x, 6.3x, 7.0x by round; this way 1.7x, 3.8x, 5.5x).
+ * the relay's p99 (two runs in the same hour, relay/direct p99 by round: that way 43x, 6.3x, 7.0x; this
+ * way 1.7x, 3.8x, 5.5x). Only the RTT figures are the window's; the message and drop counts cover
+ * the sessions' whole life.
  */
 async function measureRtt(name: string, url: string, host: string | undefined, metricsUrls: readonly string[]): Promise<RttFigures> {
   process.stderr.write(`  ${name}: ${sessions} sessions x 1 msg/s, 3 s warm-up + ${durationS} s\n`);

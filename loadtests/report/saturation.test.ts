@@ -22,6 +22,16 @@ test('late sends blame the generator; drops and capacity refusals blame the syst
   assert.match(system.text, /system under test saturated: 1000 arrivals dropped at the in-flight cap, 300 refused for capacity/);
 });
 
+test('both sides short: the advice is a lower rate, since more workers would take CPU from a system on the same cores', () => {
+  const both = saturationVerdict({ planned: 10_000, sent: 10_000, late: 2_000, lateInFirstSecond: 0, dropped: 0, byErrorCode: { queue_full: 3_000 } })!;
+  assert.equal(both.generatorBehind, true);
+  assert.equal(both.systemSaturated, true);
+  assert.match(both.text, /left over 10 ms late; lower --rate \(the system under test saturated too/);
+  assert.doesNotMatch(both.text, /add --workers/);
+  const generator = saturationVerdict({ planned: 10_000, sent: 10_000, late: 2_000, lateInFirstSecond: 0, dropped: 0, byErrorCode: {} })!;
+  assert.match(generator.text, /add --workers or lower --rate/);
+});
+
 test('no plan, no verdict', () => {
   assert.equal(saturationVerdict({ planned: 0, sent: 0, late: 0, lateInFirstSecond: 0, dropped: 0, byErrorCode: {} }), null);
 });

@@ -36,8 +36,13 @@ export function saturationVerdict(http: {
   const pct = (n: number) => `${(100 * n).toFixed(1)} %`;
   const parts = [`sent ${http.sent} of ${http.planned} planned (${pct(sentOfPlan)})`];
   if (generatorBehind) {
+    // Both at once: where the generator shares the machine's cores with the system (the embedded
+    // sim does), more worker threads would take CPU from the system, so only a lower rate helps.
+    const advice = systemSaturated
+      ? 'lower --rate (the system under test saturated too; where it shares these cores, as the embedded sim does, more --workers take CPU from it)'
+      : 'add --workers or lower --rate';
     parts.push(
-      `the load generator fell behind its schedule: ${lateAfterStart} sends after the first second (${pct(lateAfterStart / Math.max(1, http.sent))}) left over 10 ms late; add --workers or lower --rate`,
+      `the load generator fell behind its schedule: ${lateAfterStart} sends after the first second (${pct(lateAfterStart / Math.max(1, http.sent))}) left over 10 ms late; ${advice}`,
     );
   } else if (http.lateInFirstSecond > 0) {
     parts.push(`${http.lateInFirstSecond} sends late in the first second (connections opening, code warming up)`);

@@ -62,7 +62,9 @@ async function measureRtt(name: string, url: string, host: string | undefined, m
   process.stderr.write(`  ${name}: ${sessions} sessions x 1 msg/s, 3 s warm-up + ${durationS} s\n`);
   const windowRtt = new LatencyHistogram();
   let measuring = false;
-  const onRtt = (ms: number) => measuring && windowRtt.recordMs(ms);
+  const onRtt = (ms: number) => {
+    if (measuring) windowRtt.recordMs(ms);
+  };
   const driver = new WsSessionDriver({ url, host, sessions, rampPerSecond: 1000, messagesPerSecond: 1, messageBytes: 64, reconnect, onRtt });
   driver.start();
   await driver.waitForOpen(sessions, 60_000);

@@ -90,7 +90,10 @@ export class TunnelFrameDecoder {
     let at = 0;
     while (data.length - at >= HEADER_BYTES) {
       const end = at + HEADER_BYTES + this.#payloadLength(data, at);
-      if (end > data.length) break;
+      if (end > data.length) {
+        this.#needed = end - at; // its header is read: push waits for the rest of its payload
+        break;
+      }
       onFrame({ kind: data[at] as TunnelFrameKind, payload: data.subarray(at + HEADER_BYTES, end) });
       at = end;
     }
@@ -98,7 +101,6 @@ export class TunnelFrameDecoder {
     const rest = data.subarray(at);
     this.#pending.push(rest);
     this.#pendingBytes = rest.length;
-    if (rest.length >= HEADER_BYTES) this.#needed = HEADER_BYTES + this.#payloadLength(rest, 0);
   }
 
   /** The payload length in the header at `at`, once its kind and length are checked. */
